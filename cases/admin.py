@@ -1,0 +1,286 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import Flag
+from cases.errors import CaseError
+from cases.lib import idnumber
+from cases.models import (
+    AccessLog,
+    AidRecord,
+    BlacklistEntry,
+    Case,
+    CaseEvent,
+    CaseFlag,
+    CheckResult,
+    Document,
+    Partner,
+    Person,
+)
+from cases.services.identity import id_hash
+from cases.services.verification import case_queryset_for_verification, case_reject, case_verify, flag_override
+from matching.models import Proposal
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DocumentInline(ReadOnlyInline):
+    model = Document
+    fields = ("doc_type", "received_at")
+    readonly_fields = fields
+
+
+class CheckResultInline(ReadOnlyInline):
+    model = CheckResult
+    fields = ("check_code", "passed", "flag", "reason", "version", "checked_at")
+    readonly_fields = fields
+
+
+class CaseFlagInline(ReadOnlyInline):
+    model = CaseFlag
+    fields = ("code", "reason", "overridden_at", "overridden_by", "override_reason")
+    readonly_fields = fields
+
+
+class ProposalInline(ReadOnlyInline):
+    model = Proposal
+    fields = ("run", "program", "amount", "priority", "status", "reason")
+    readonly_fields = fields
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ("created_at", "code", "actor_label", "data")
+    readonly_fields = fields
+
+
+class ActiveFlagFilter(admin.SimpleListFilter):
+    title = _("active flag")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return Flag.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(flags__code=self.value(), flags__overridden_at__isnull=True)
+        return queryset
+
+
+class ProgramFilter(admin.SimpleListFilter):
+    title = _("program")
+    parameter_name = "program"
+
+    def lookups(self, request, model_admin):
+        from matching.models import Program
+
+        return [(p.pk, str(p)) for p in Program.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            pid = self.value()
+            return queryset.filter(
+                Q(foundation_application__program_id=pid) | Q(pap_application__program_id=pid) | Q(proposals__program_id=pid)
+            ).distinct()
+        return queryset
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("ref", "patient_name", "masked_id_number", "channel", "status", "tier", "icd10", "need", "submitted_at")
+    list_filter = ("channel", "status", ActiveFlagFilter, "tier", ProgramFilter)
+    search_fields = ("ref", "patient_name")
+    date_hierarchy = "submitted_at"
+    list_select_related = ("person",)
+    action_form = ReasonActionForm
+    actions = ("reverify", "reject")
+    inlines = (DocumentInline, CheckResultInline, CaseFlagInline, ProposalInline, CaseEventInline)
+    readonly_fields = (
+        "ref", "channel", "source", "submitted_at", "person", "masked_id_number", "masked_phone", "patient_name",
+        "patient_birth_date", "patient_sex", "patient_province", "patient_city", "status", "tier", "icd10",
+        "risk_score", "expected_cost", "expected_oop", "need", "priority", "duplicate_of", "request_amount",
+        "request_purpose", "insurance_basic", "critical_illness_payout", "consent_data_sharing",
+        "consent_public_disclosure", "household_summary", "diagnosis_summary", "channel_summary",
+    )  # fmt: skip
+    fieldsets = (
+        (_("Case"), {"fields": ("ref", "channel", "source", "submitted_at", "status", "duplicate_of")}),
+        (_("Patient"), {"fields": ("person", "patient_name", "masked_id_number", "masked_phone", "patient_birth_date",
+                                   "patient_sex", "patient_province", "patient_city")}),
+        (_("Illness and request"), {"fields": ("diagnosis_summary", "icd10", "request_amount", "request_purpose",
+                                               "insurance_basic", "critical_illness_payout", "channel_summary")}),
+        (_("Household"), {"fields": ("household_summary", "tier")}),
+        (_("Assessment"), {"fields": ("need", "priority", "risk_score", "expected_cost", "expected_oop")}),
+        (_("Consent"), {"fields": ("consent_data_sharing", "consent_public_disclosure")}),
+    )  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False  # cases come in through the API or an import, with their validation
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().upper()
+        if len(term) == 18 and "*" not in term:
+            return queryset.filter(patient_id_hash=id_hash(term)), False
+        if "*" in term and len(term) == 18:
+            # A masked number as shown in lists: 1101**********002X.
+            head, tail = term.split("*", 1)[0], term.rsplit("*", 1)[-1]
+            return queryset.filter(patient_id_number__startswith=head, patient_id_number__endswith=tail), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if object_id and str(object_id).isdigit():
+            AccessLog.objects.create(case_id=int(object_id), user=request.user, where="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("household"))
+    def household_summary(self, obj):
+        h = getattr(obj, "household", None)
+        if h is None:
+            return "-"
+        assets = f"; houses {h.houses}, car {h.car_value}, financial {h.financial_assets}" if h.assets_declared else ""
+        return f"{h.size} people, income {h.annual_income}/year, {h.get_dibao_status_display()}{assets}"
+
+    @admin.display(description=_("diagnosis"))
+    def diagnosis_summary(self, obj):
+        d = getattr(obj, "diagnosis", None)
+        if d is None:
+            return "-"
+        return f"{d.text} [{d.icd10_given or '?'}] {d.hospital} {d.hospital_level} {d.diagnosed_on or ''}"
+
+    @admin.display(description=_("channel details"))
+    def channel_summary(self, obj):
+        if hasattr(obj, "campaign"):
+            c = obj.campaign
+            return f"raiser {c.raiser_name} ({c.get_raiser_relation_display()}), target {c.target}, raised {c.raised}"
+        program = obj.target_program
+        return f"program {program}" if program else "-"
+
+    @admin.action(description=_("Re-verify selected cases"))
+    def reverify(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            for case in case_queryset_for_verification().filter(pk__in=ids):
+                case_verify(case=case, user=request.user)
+        self.message_user(request, _("%d case(s) re-verified.") % len(ids))
+
+    @admin.action(description=_("Reject selected cases (reason required)"))
+    def reject(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        try:
+            for case in queryset:
+                case_reject(case=case, user=request.user, reason=reason)
+        except CaseError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return
+        self.message_user(request, _("%d case(s) rejected.") % queryset.count())
+
+
+@admin.register(CaseFlag)
+class CaseFlagAdmin(admin.ModelAdmin):
+    list_display = ("case", "code", "reason", "overridden_at", "overridden_by", "override_reason")
+    list_filter = ("code", ("overridden_at", admin.EmptyFieldListFilter))
+    search_fields = ("case__ref",)
+    readonly_fields = ("case", "code", "reason", "raised_at", "overridden_at", "overridden_by", "override_reason")
+    action_form = ReasonActionForm
+    actions = ("override",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Override selected flags (reason required)"))
+    def override(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        try:
+            for flag in queryset.select_related("case"):
+                flag_override(flag=flag, user=request.user, reason=reason)
+        except CaseError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return
+        self.message_user(request, _("%d flag(s) overridden.") % queryset.count())
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("public_id", "name", "masked_id", "birth_date", "sex", "province")
+    search_fields = ("public_id", "name")
+    fields = ("public_id", "name", "masked_id", "birth_date", "sex", "province", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("identity number"))
+    def masked_id(self, obj):
+        return idnumber.mask(obj.id_number)
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BlacklistEntry)
+class BlacklistEntryAdmin(admin.ModelAdmin):
+    list_display = ("name", "masked_id", "reason", "since")
+    search_fields = ("name", "reason")
+
+    @admin.display(description=_("identity number"))
+    def masked_id(self, obj):
+        return idnumber.mask(obj.id_number)
+
+    def get_fields(self, request, obj=None):
+        # A new entry needs the full number; an existing one shows it masked only.
+        return ("id_number", "name", "reason", "since") if obj is None else ("masked_id", "name", "reason", "since")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("masked_id",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.id_number = idnumber.normalise(obj.id_number)
+            obj.id_hash = id_hash(obj.id_number)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AidRecord)
+class AidRecordAdmin(admin.ModelAdmin):
+    list_display = ("ref", "case", "person", "provider", "amount", "date", "icd10")
+    search_fields = ("ref", "provider", "case__ref")
+    readonly_fields = ("ref", "case", "person", "provider", "amount", "date", "icd10")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ("name", "user")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "case", "where")
+    list_filter = ("where",)
+    readonly_fields = ("at", "user", "case", "where")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""Pure helpers for cases: no database, plain data in and out."""

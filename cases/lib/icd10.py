@@ -1,0 +1,64 @@
+"""ICD-10 code shapes and program eligibility patterns (codes, categories, ranges).
+
+Only the shape is checked here; the disease-cost library validates codes against the WHO tree.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CODE = re.compile(r"^[A-Z]\d{2}(\.\d{1,2})?$")
+_CATEGORY = re.compile(r"^[A-Z]\d{2}$")
+_RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
+
+
+class Icd10Error(ValueError):
+    pass
+
+
+def normalise(raw: str) -> str:
+    """Upper case, no spaces, full-width dot folded, 'C920' read as 'C92.0'."""
+    value = raw.strip().upper().replace(" ", "").replace("．", ".").replace("。", ".")
+    if re.fullmatch(r"[A-Z]\d{3,4}", value):
+        value = f"{value[:3]}.{value[3:]}"
+    value = value.rstrip(".")
+    if not _CODE.match(value):
+        raise Icd10Error(f"{raw!r} is not an ICD-10 code (expected a letter and two digits, like C92.0)")
+    return value
+
+
+def category(code: str) -> str:
+    return code[:3]
+
+
+def _category_key(cat: str) -> tuple[str, int]:
+    return cat[0], int(cat[1:3])
+
+
+def validate_pattern(raw: str) -> str:
+    """A program's eligibility entry: a code ('C92.0'), a category ('C92') or a range ('C81-C96')."""
+    value = raw.strip().upper().replace(" ", "").replace("–", "-")
+    match = _RANGE.match(value)
+    if match:
+        low, high = match.groups()
+        if _category_key(low) > _category_key(high):
+            raise Icd10Error(f"range {raw!r} runs backwards")
+        return value
+    if _CATEGORY.match(value):
+        return value
+    return normalise(value)
+
+
+def matches(code: str, pattern: str) -> bool:
+    """Whether a diagnosis code falls under an eligibility pattern."""
+    match = _RANGE.match(pattern)
+    if match:
+        low, high = (_category_key(c) for c in match.groups())
+        return low <= _category_key(category(code)) <= high
+    if _CATEGORY.match(pattern):
+        return category(code) == pattern
+    return code == pattern or code.startswith(pattern)
+
+
+def matches_any(code: str, patterns: list[str]) -> bool:
+    return any(matches(code, p) for p in patterns)

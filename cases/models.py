@@ -1,0 +1,324 @@
+"""People, households and the cases they bring in on the three channels."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.choices import (
+    CaseStatus,
+    Channel,
+    DibaoStatus,
+    DocumentType,
+    Flag,
+    Insurance,
+    Relation,
+    Sex,
+    Tier,
+)
+from cases.lib import idnumber
+
+
+def MoneyField(*args, **kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
+    return models.DecimalField(*args, max_digits=14, decimal_places=2, **kwargs)
+
+
+def _new_public_id() -> str:
+    return "P" + secrets.token_hex(8)
+
+
+class Person(models.Model):
+    """One human being, as recognised across cases, channels and organisations."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=_new_public_id, editable=False)
+    name = models.CharField(_("name"), max_length=64)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    province = models.CharField(_("province"), max_length=2)
+    id_number = models.CharField(_("identity number"), max_length=18, blank=True)
+    id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({idnumber.mask(self.id_number) or self.public_id})"
+
+
+class Partner(models.Model):
+    """A platform or foundation that submits cases through the API with a token."""
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    """One application, in one channel, for one illness of one patient."""
+
+    ref = models.CharField(_("ref"), max_length=64, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    source = models.CharField(_("source"), max_length=128)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+
+    # The patient as the application states them; the person is who we recognise them as.
+    patient_name = models.CharField(_("patient name"), max_length=64)
+    patient_birth_date = models.DateField(_("birth date"))
+    patient_sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    patient_province = models.CharField(_("province"), max_length=2)
+    patient_city = models.CharField(_("city"), max_length=64, blank=True)
+    patient_id_number = models.CharField(_("identity number"), max_length=32, blank=True)
+    patient_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    patient_phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    insurance_basic = models.CharField(_("basic insurance"), max_length=16, choices=Insurance.choices)
+    critical_illness_payout = MoneyField(_("critical-illness payout"), null=True, blank=True)
+    request_amount = MoneyField(_("amount requested"))
+    request_purpose = models.CharField(_("purpose"), max_length=255, blank=True)
+    consent_data_sharing = models.BooleanField(_("consents to data sharing"), default=False)
+    consent_public_disclosure = models.BooleanField(_("consents to public disclosure"), default=False)
+
+    # Owned by the server: set by verification and the nightly run, never by clients.
+    status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.PENDING)
+    tier = models.CharField(_("income tier"), max_length=16, choices=Tier.choices, blank=True)
+    icd10 = models.CharField(_("ICD-10 (normalised)"), max_length=8, blank=True)
+    risk_score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    expected_cost = MoneyField(null=True, blank=True)
+    expected_oop = MoneyField(null=True, blank=True)
+    need = MoneyField(_("remaining need"), null=True, blank=True)
+    priority = models.DecimalField(_("priority"), max_digits=8, decimal_places=4, null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    payload_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["status", "channel"]), models.Index(fields=["person", "icd10"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(request_amount__gte=0), name="case_request_not_negative"),
+            models.CheckConstraint(condition=Q(need__isnull=True) | Q(need__gte=0), name="case_need_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.patient_name}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return idnumber.mask(self.patient_id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return idnumber.mask_phone(self.patient_phone)
+
+    @property
+    def target_program(self):
+        part = getattr(self, "foundation_application", None) or getattr(self, "pap_application", None)
+        return part.program if part else None
+
+    @property
+    def target_program_id(self) -> int | None:
+        part = getattr(self, "foundation_application", None) or getattr(self, "pap_application", None)
+        return part.program_id if part else None
+
+    def age_at(self, day) -> int:
+        born = self.patient_birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class Household(models.Model):
+    """The patient's household as declared with the case: size, income, state assistance, assets."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="household")
+    size = models.PositiveSmallIntegerField(_("household size"))
+    annual_income = MoneyField(_("annual income"))
+    dibao_status = models.CharField(_("state assistance"), max_length=16, choices=DibaoStatus.choices)
+    houses = models.PositiveSmallIntegerField(_("houses"), null=True, blank=True)
+    car_value = MoneyField(_("car value"), null=True, blank=True)
+    financial_assets = MoneyField(_("financial assets"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        constraints = [models.CheckConstraint(condition=Q(size__gte=1), name="household_size_positive")]
+
+    @property
+    def assets_declared(self) -> bool:
+        return None not in (self.houses, self.car_value, self.financial_assets)
+
+
+class Diagnosis(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="diagnosis")
+    text = models.CharField(_("diagnosis"), max_length=500)
+    icd10_given = models.CharField(_("ICD-10 as given"), max_length=16, blank=True)
+    hospital = models.CharField(_("hospital"), max_length=128, blank=True)
+    hospital_level = models.CharField(_("hospital level"), max_length=8, blank=True)
+    diagnosed_on = models.DateField(_("diagnosed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
+
+
+class CrowdfundingCampaign(models.Model):
+    """The crowdfunding part of a case: who raises, the target, what was raised."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="campaign")
+    raiser_name = models.CharField(_("raiser"), max_length=64)
+    raiser_relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    raiser_id_number = models.CharField(_("raiser identity number"), max_length=32, blank=True)
+    raiser_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    raiser_phone = models.CharField(_("raiser phone"), max_length=32, blank=True)
+    target = MoneyField(_("target"))
+    raised = MoneyField(_("raised"), default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("crowdfunding campaign")
+
+
+class FoundationApplication(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="foundation_application")
+    program = models.ForeignKey("matching.Program", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = _("foundation application")
+
+
+class PapApplication(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="pap_application")
+    program = models.ForeignKey("matching.Program", null=True, blank=True, on_delete=models.PROTECT)
+    drug = models.CharField(_("drug"), max_length=128, blank=True)
+    cycles_paid = models.PositiveSmallIntegerField(_("cycles paid so far"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PAP application")
+
+
+class Document(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(_("type"), max_length=32, choices=DocumentType.choices)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+
+
+class AidRecord(models.Model):
+    """Aid a patient already received from anywhere; it reduces the need of that illness."""
+
+    ref = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="aid_records")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_records")
+    patient_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    provider = models.CharField(_("provider"), max_length=128)
+    amount = MoneyField(_("amount"))
+    date = models.DateField(_("date"))
+    icd10 = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        verbose_name = _("aid received")
+        verbose_name_plural = _("aid received")
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="aid_amount_not_negative")]
+
+
+class BlacklistEntry(models.Model):
+    """A dishonest raiser or patient (失信筹款人); cases naming them are flagged."""
+
+    id_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number = models.CharField(_("identity number"), max_length=18)
+    name = models.CharField(_("name"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=255)
+    since = models.DateField(_("since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blacklist entry")
+        verbose_name_plural = _("blacklist")
+
+    def __str__(self) -> str:
+        return f"{self.name} {idnumber.mask(self.id_number)}"
+
+
+class CheckResult(models.Model):
+    """The latest outcome of one verification check on one case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="checks")
+    check_code = models.CharField(_("check"), max_length=32)
+    passed = models.BooleanField(_("passed"))
+    flag = models.CharField(max_length=32, choices=Flag.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    version = models.CharField(max_length=16)
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("check result")
+        constraints = [models.UniqueConstraint(fields=["case", "check_code"], name="one_result_per_check")]
+
+
+class CaseFlag(models.Model):
+    """A raised flag; a case worker may override it with a reason, and the override survives re-runs."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    code = models.CharField(_("flag"), max_length=32, choices=Flag.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    override_reason = models.CharField(_("override reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("flag")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "code"], name="one_flag_per_code"),
+            models.CheckConstraint(
+                condition=Q(overridden_at__isnull=True) | ~Q(override_reason=""), name="override_needs_reason"
+            ),
+        ]
+
+    @property
+    def active(self) -> bool:
+        return self.overridden_at is None
+
+
+class CaseEvent(models.Model):
+    """One state change of a case (or of its awards), with who made it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    code = models.CharField(max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_label = models.CharField(max_length=128)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("event")
+        ordering = ["created_at", "id"]
+
+
+class AccessLog(models.Model):
+    """Who looked at a case's personal data, where."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    where = models.CharField(max_length=32)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("access log entry")

@@ -1,0 +1,189 @@
+"""Bulk import and export in the exchange format (shared/exchange-format.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.errors import CaseError
+from cases.lib import exchange, money
+from cases.models import Case, CaseFlag
+from cases.services.intake import aid_record, blacklist_add, case_submit
+from matching.choices import RunStatus
+from matching.models import Award, MatchRun, Proposal
+from matching.services.programs import foundation_upsert, program_upsert
+
+
+@dataclass
+class Rejection:
+    line: int
+    ref: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        ref = f" (ref {self.ref})" if self.ref else ""
+        return f"line {self.line}{ref}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    counts: Counter = field(default_factory=Counter)
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(n for key, n in self.counts.items() if not key.endswith(".rejected"))
+
+
+def _store(obj: dict, *, user, today, tz) -> tuple[str, str]:
+    kind = obj.get("kind")
+    if kind == "foundation":
+        _, outcome = foundation_upsert(data=exchange.parse_foundation(obj))
+    elif kind == "program":
+        _, outcome = program_upsert(data=exchange.parse_program(obj))
+    elif kind == "case":
+        _, outcome = case_submit(data=exchange.parse_case(obj, today=today, tz=tz), user=user,
+                                 actor_label="import:exchange")  # fmt: skip
+    elif kind == "aid":
+        _, outcome = aid_record(data=exchange.parse_aid(obj, today=today))
+    elif kind == "blacklist":
+        _, outcome = blacklist_add(data=exchange.parse_blacklist(obj, today=today))
+    else:
+        raise exchange.LineError([("kind", f"{kind!r} is not one of {', '.join(exchange.KINDS)}")])
+    return kind, outcome
+
+
+def import_lines(
+    lines: Iterable[str],
+    *,
+    user=None,
+    report: ImportReport | None = None,
+    on_line: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Store every valid line, each on its own; collect the others with their line and reason."""
+    report = report if report is not None else ImportReport()
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    for number, line in enumerate(lines, start=1):
+        if on_line:
+            on_line(len(line.encode()) + 1)
+        if not line.strip():
+            continue
+        ref = None
+        try:
+            obj = exchange.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            report.rejections.append(Rejection(number, None, f"not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc}"))
+            report.counts["invalid.rejected"] += 1
+            continue
+        if not isinstance(obj, dict):
+            report.rejections.append(Rejection(number, None, "a line must be a JSON object with a kind"))
+            report.counts["invalid.rejected"] += 1
+            continue
+        kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "invalid"
+        ref = obj.get("ref") if isinstance(obj.get("ref"), str) else None
+        try:
+            with transaction.atomic():
+                kind, outcome = _store(obj, user=user, today=today, tz=tz)
+            report.counts[f"{kind}.{outcome}"] += 1
+        except exchange.LineError as exc:
+            report.rejections.append(Rejection(number, exc.ref or ref, str(exc)))
+            report.counts[f"{kind}.rejected"] += 1
+        except CaseError as exc:
+            report.rejections.append(Rejection(number, ref, str(exc)))
+            report.counts[f"{kind}.rejected"] += 1
+    return report
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else money.fmt(value)
+
+
+def _number(value: Decimal | None) -> float | None:
+    # Scores and priorities are weights, not money: plain JSON numbers are what readers expect.
+    return None if value is None else float(value)
+
+
+def case_results() -> Iterator[dict[str, Any]]:
+    flags: dict[int, list[str]] = {}
+    for case_id, code in CaseFlag.objects.filter(overridden_at__isnull=True).order_by("case_id", "code").values_list(
+        "case_id", "code"
+    ):
+        flags.setdefault(case_id, []).append(code)
+    rows = Case.objects.order_by("id").values(
+        "id", "ref", "status", "risk_score", "icd10", "tier", "expected_cost", "expected_oop", "need",
+        "person__public_id", "duplicate_of__ref", "priority",
+    )  # fmt: skip
+    for c in rows.iterator(chunk_size=2000):
+        yield {
+            "kind": "case_result",
+            "ref": c["ref"],
+            "status": c["status"],
+            "flags": flags.get(c["id"], []),
+            "risk_score": _number(c["risk_score"]),
+            "icd10": c["icd10"] or None,
+            "tier": c["tier"] or None,
+            "expected_cost": _money(c["expected_cost"]),
+            "expected_oop": _money(c["expected_oop"]),
+            "need": _money(c["need"]),
+            "person": c["person__public_id"],
+            "duplicate_of": c["duplicate_of__ref"],
+            "priority": _number(c["priority"]),
+        }
+
+
+def latest_run() -> MatchRun | None:
+    return MatchRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-started_at").first()
+
+
+def proposals() -> Iterator[dict[str, Any]]:
+    """The proposals of the latest successful run: the ones that stand together."""
+    run = latest_run()
+    if run is None:
+        return
+    rows = Proposal.objects.filter(run=run).order_by("id").values(
+        "case__ref", "program__ref", "amount", "priority", "reason", "run_id", "status"
+    )
+    for p in rows.iterator(chunk_size=2000):
+        yield {
+            "kind": "proposal",
+            "case": p["case__ref"],
+            "program": p["program__ref"],
+            "amount": money.fmt(p["amount"]),
+            "priority": float(p["priority"]),
+            "reason": p["reason"],
+            "run": p["run_id"],
+            "status": p["status"],
+        }
+
+
+def awards() -> Iterator[dict[str, Any]]:
+    rows = Award.objects.order_by("id").values("case__ref", "program__ref", "amount", "status")
+    for a in rows.iterator(chunk_size=2000):
+        yield {
+            "kind": "award",
+            "case": a["case__ref"],
+            "program": a["program__ref"],
+            "amount": money.fmt(a["amount"]),
+            "status": a["status"],
+        }
+
+
+EXPORTERS: dict[str, Callable[[], Iterator[dict[str, Any]]]] = {
+    "case_result": case_results,
+    "proposal": proposals,
+    "award": awards,
+}
+
+
+def export_lines(*, kinds: Iterable[str]) -> Iterator[str]:
+    for kind in kinds:
+        for obj in EXPORTERS[kind]():
+            yield json.dumps(obj, ensure_ascii=False)

@@ -1,0 +1,204 @@
+"""Taking cases, aid records and blacklist entries in, from the API or a bulk import."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from typing import Literal
+
+from django.db import transaction
+
+from cases.choices import CaseStatus, Channel
+from cases.lib.exchange import AidInput, BlacklistInput, CaseInput, LineError
+from cases.models import (
+    AidRecord,
+    BlacklistEntry,
+    Case,
+    CrowdfundingCampaign,
+    Diagnosis,
+    Document,
+    FoundationApplication,
+    Household,
+    PapApplication,
+    Person,
+)
+from cases.services.events import event_log
+from cases.services.identity import id_hash, person_for_case
+from matching.models import Program
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+def _digest(data: object) -> str:
+    text = json.dumps(dataclasses.asdict(data), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@transaction.atomic
+def case_submit(*, data: CaseInput, user=None, actor_label: str = "") -> tuple[Case, Outcome]:
+    """Store a case (new, or an update of the same ref); verification comes after, not here.
+
+    Submitting the same content twice changes nothing. A changed case goes back to pending,
+    unless a case worker has rejected it.
+    """
+    digest = _digest(data)
+    case = Case.objects.select_for_update().filter(ref=data.ref).first()
+    if case is not None and case.payload_digest == digest:
+        return case, "unchanged"
+    if case is not None and case.channel != data.channel:
+        raise LineError([("channel", f"case {data.ref} is already a {case.channel} case")], ref=data.ref)
+    program = None
+    if data.target_program:
+        program = Program.objects.filter(ref=data.target_program).first()
+        if program is None:
+            raise LineError([("target_program", f"no program with ref {data.target_program!r}")], ref=data.ref)
+
+    created = case is None
+    case = case or Case(ref=data.ref, channel=data.channel)
+    patient = data.patient
+    fields = {
+        "source": data.source,
+        "submitted_at": data.submitted_at,
+        "patient_name": patient.name,
+        "patient_birth_date": patient.birth_date,
+        "patient_sex": patient.sex,
+        "patient_province": patient.province,
+        "patient_city": patient.city,
+        "patient_id_number": patient.id_number,
+        "patient_id_hash": id_hash(patient.id_number),
+        "patient_phone": patient.phone,
+        "insurance_basic": data.insurance_basic,
+        "critical_illness_payout": data.critical_illness_payout,
+        "request_amount": data.request_amount,
+        "request_purpose": data.request_purpose,
+        "consent_data_sharing": data.consent_data_sharing,
+        "consent_public_disclosure": data.consent_public_disclosure,
+        "payload_digest": digest,
+    }
+    for name, value in fields.items():
+        setattr(case, name, value)
+    if created and user is not None:
+        case.submitted_by = user
+    if case.status != CaseStatus.REJECTED:
+        case.status = CaseStatus.PENDING
+    previous_person_id = case.person_id
+    case.person = person_for_case(case=case)
+    case.save()
+    if previous_person_id and previous_person_id != case.person_id:
+        _person_drop_if_orphaned(person_id=previous_person_id)
+
+    Household.objects.update_or_create(
+        case=case,
+        defaults={
+            "size": data.household_size,
+            "annual_income": data.annual_income,
+            "dibao_status": data.dibao_status,
+            "houses": data.houses,
+            "car_value": data.car_value,
+            "financial_assets": data.financial_assets,
+        },
+    )
+    Diagnosis.objects.update_or_create(
+        case=case,
+        defaults={
+            "text": data.diagnosis_text,
+            "icd10_given": data.diagnosis_icd10,
+            "hospital": data.hospital,
+            "hospital_level": data.hospital_level,
+            "diagnosed_on": data.diagnosed_on,
+        },
+    )
+    _save_channel_part(case=case, data=data, program=program)
+    if not created:
+        case.documents.all().delete()
+    Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
+    event_log(
+        case=case,
+        code="case.submitted" if created else "case.updated",
+        user=user,
+        actor_label=actor_label,
+        data={"source": data.source},
+    )
+    return case, "created" if created else "updated"
+
+
+def _save_channel_part(*, case: Case, data: CaseInput, program: Program | None) -> None:
+    if data.channel == Channel.CROWDFUNDING:
+        raiser = data.raiser
+        CrowdfundingCampaign.objects.update_or_create(
+            case=case,
+            defaults={
+                "raiser_name": raiser.name,
+                "raiser_relation": raiser.relation,
+                "raiser_id_number": raiser.id_number,
+                "raiser_id_hash": id_hash(raiser.id_number),
+                "raiser_phone": raiser.phone,
+                "target": data.request_amount,
+                "raised": data.raised or 0,
+            },
+        )
+    elif data.channel == Channel.FOUNDATION_AID:
+        FoundationApplication.objects.update_or_create(case=case, defaults={"program": program})
+    else:
+        PapApplication.objects.update_or_create(
+            case=case,
+            defaults={
+                "program": program,
+                "drug": data.pap_drug or (program.drug if program else ""),
+                "cycles_paid": data.pap_cycles_paid,
+            },
+        )
+
+
+def _person_drop_if_orphaned(*, person_id: int) -> None:
+    """A corrected identity number can move a case to another person; drop the one left empty."""
+    Person.objects.filter(pk=person_id, cases__isnull=True, aid_records__isnull=True).delete()
+
+
+@transaction.atomic
+def aid_record(*, data: AidInput) -> tuple[AidRecord, Outcome]:
+    """Store aid already received; it is linked to a case or, by identity number, to a person."""
+    case = None
+    if data.case:
+        case = Case.objects.filter(ref=data.case).first()
+        if case is None:
+            raise LineError([("case", f"no case with ref {data.case!r}")], ref=data.ref)
+    patient_hash = id_hash(data.patient_id_number)
+    person = case.person if case else Person.objects.filter(id_hash=patient_hash).first()
+    values = {
+        "case": case,
+        "person": person,
+        "patient_id_hash": patient_hash,
+        "provider": data.provider,
+        "amount": data.amount,
+        "date": data.date,
+        "icd10": data.icd10,
+    }
+    record = AidRecord.objects.filter(ref=data.ref).first()
+    if record is not None and all(getattr(record, k) == v for k, v in values.items()):
+        return record, "unchanged"
+    record, created = AidRecord.objects.update_or_create(ref=data.ref, defaults=values)
+    return record, "created" if created else "updated"
+
+
+def aid_link_persons() -> int:
+    """Attach aid recorded by identity number to the person once a case names them."""
+    linked = 0
+    for record in AidRecord.objects.filter(person__isnull=True).exclude(patient_id_hash=""):
+        person = Person.objects.filter(id_hash=record.patient_id_hash).first()
+        if person is not None:
+            record.person = person
+            record.save(update_fields=["person"])
+            linked += 1
+    return linked
+
+
+@transaction.atomic
+def blacklist_add(*, data: BlacklistInput) -> tuple[BlacklistEntry, Outcome]:
+    values = {"id_number": data.id_number, "name": data.name, "reason": data.reason, "since": data.since}
+    entry = BlacklistEntry.objects.filter(id_hash=id_hash(data.id_number)).first()
+    if entry is not None and all(getattr(entry, k) == v for k, v in values.items()):
+        return entry, "unchanged"
+    entry, created = BlacklistEntry.objects.update_or_create(id_hash=id_hash(data.id_number), defaults=values)
+    return entry, "created" if created else "updated"

@@ -1,0 +1,215 @@
+"""The verification pipeline: ordered, independent checks, each recording its result and reason.
+
+A check returns (passed, reason) and names the flag it raises when it fails. Re-running is
+harmless: results are replaced, flags a case worker overrode stay overridden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.choices import CaseStatus, Flag
+from cases.errors import CaseError
+from cases.lib import idnumber, tiers
+from cases.models import BlacklistEntry, Case, CaseFlag, CheckResult
+from cases.services.events import event_log
+from matching.lib.eligibility import unmet
+from matching.selectors import case_facts, program_rules
+
+VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    reason: str
+
+
+def check_identity(case: Case) -> Outcome:
+    problems = []
+    for who, number in (("patient", case.patient_id_number), ("raiser", _raiser_id(case))):
+        if number:
+            try:
+                idnumber.parse(number)
+            except idnumber.IdNumberError as exc:
+                problems.append(f"{who} identity number {idnumber.mask(number)}: {exc}")
+    if problems:
+        return Outcome(False, "; ".join(problems))
+    if not case.patient_id_number:
+        return Outcome(True, "no identity number given")
+    return Outcome(True, "identity numbers valid")
+
+
+def check_identity_consistency(case: Case) -> Outcome:
+    number = case.patient_id_number
+    if not number or not idnumber.is_valid(number):
+        return Outcome(True, "nothing to compare")
+    parsed = idnumber.parse(number)
+    problems = []
+    if parsed.birth_date != case.patient_birth_date:
+        problems.append(f"birth date {case.patient_birth_date} but the number says {parsed.birth_date}")
+    if parsed.sex != case.patient_sex:
+        problems.append(f"sex {case.patient_sex} but the number says {parsed.sex}")
+    if problems:
+        return Outcome(False, "; ".join(problems))
+    return Outcome(True, "birth date and sex agree with the identity number")
+
+
+def check_blacklist(case: Case) -> Outcome:
+    hashes = {"patient": case.patient_id_hash, "raiser": getattr(getattr(case, "campaign", None), "raiser_id_hash", "")}
+    hits = {h.id_hash: h for h in BlacklistEntry.objects.filter(id_hash__in=[h for h in hashes.values() if h])}
+    found = [f"{who} {hits[h].name} is blacklisted: {hits[h].reason}" for who, h in hashes.items() if h in hits]
+    if found:
+        return Outcome(False, "; ".join(found))
+    return Outcome(True, "neither patient nor raiser is blacklisted")
+
+
+def check_documents(case: Case) -> Outcome:
+    program = case.target_program
+    if program is None or not program.required_documents:
+        return Outcome(True, "no program requirements to check")
+    have = {d.doc_type for d in case.documents.all()}
+    missing = [d for d in program.required_documents if d not in have]
+    if missing:
+        return Outcome(False, f"program {program.ref} requires {', '.join(missing)}")
+    return Outcome(True, f"all documents program {program.ref} requires are present")
+
+
+def check_income(case: Case) -> Outcome:
+    household = case.household
+    result = tiers.assess(
+        dibao_status=household.dibao_status, annual_income=household.annual_income, household_size=household.size
+    )
+    case.tier = result.tier
+    return Outcome(result.consistent, result.reason)
+
+
+def check_diagnosis(case: Case) -> Outcome:
+    code = case.diagnosis.icd10_given
+    case.icd10 = code
+    if not code:
+        return Outcome(False, f"no ICD-10 code for {case.diagnosis.text!r}; a case worker must pick one")
+    return Outcome(True, f"ICD-10 {code} as given")
+
+
+def check_program_eligibility(case: Case) -> Outcome:
+    program = case.target_program
+    if program is None:
+        return Outcome(True, "no target program")
+    problems = unmet(program_rules(program), case_facts(case))
+    # Missing documents have their own check and flag.
+    problems = [p for p in problems if not p.startswith("missing documents")]
+    if problems:
+        return Outcome(False, f"program {program.ref}: " + "; ".join(problems))
+    return Outcome(True, f"meets the conditions of program {program.ref}")
+
+
+# Order matters: income sets the tier and diagnosis the code that eligibility reads.
+CHECKS: tuple[tuple[str, Flag, Callable[[Case], Outcome]], ...] = (
+    ("identity", Flag.INVALID_ID_NUMBER, check_identity),
+    ("identity_consistency", Flag.IDENTITY_MISMATCH, check_identity_consistency),
+    ("blacklist", Flag.BLACKLISTED, check_blacklist),
+    ("documents", Flag.MISSING_DOCUMENTS, check_documents),
+    ("income", Flag.INCOME_INCONSISTENT, check_income),
+    ("diagnosis", Flag.UNKNOWN_DIAGNOSIS, check_diagnosis),
+    ("program_eligibility", Flag.INELIGIBLE_PROGRAM, check_program_eligibility),
+)
+CHECK_FLAGS = frozenset(flag for _, flag, _ in CHECKS)
+
+
+def _raiser_id(case: Case) -> str:
+    campaign = getattr(case, "campaign", None)
+    return campaign.raiser_id_number if campaign else ""
+
+
+def case_queryset_for_verification():
+    return Case.objects.select_related(
+        "household", "diagnosis", "campaign", "foundation_application__program", "pap_application__program"
+    ).prefetch_related("documents", "flags")
+
+
+@transaction.atomic
+def case_verify(*, case: Case, user=None, actor_label: str = "system:verification") -> Case:
+    """Run every check on a case, record results and flags, and move it to its new status."""
+    raised: dict[str, str] = {}
+    results = []
+    for code, flag, check in CHECKS:
+        outcome = check(case)
+        results.append(
+            CheckResult(
+                case=case, check_code=code, passed=outcome.passed,
+                flag="" if outcome.passed else flag, reason=outcome.reason[:500], version=VERSION,
+            )  # fmt: skip
+        )
+        if not outcome.passed:
+            raised[flag] = outcome.reason[:500]
+    CheckResult.objects.bulk_create(
+        results,
+        update_conflicts=True,
+        unique_fields=["case", "check_code"],
+        update_fields=["passed", "flag", "reason", "version", "checked_at"],
+    )
+    flags_sync(case=case, raised=raised, owned=CHECK_FLAGS)
+    previous = case.status
+    status_refresh(case=case)
+    case.save(update_fields=["status", "tier", "icd10", "updated_at"])
+    if case.status != previous or previous == CaseStatus.PENDING:
+        event_log(
+            case=case, code=f"case.{case.status}", user=user, actor_label=actor_label,
+            data={"flags": sorted(raised), "from": previous},
+        )  # fmt: skip
+    return case
+
+
+def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> None:
+    """Make the case's flags among `owned` exactly `raised`, keeping case workers' overrides."""
+    existing = {f.code: f for f in CaseFlag.objects.filter(case=case, code__in=owned)}
+    for code, reason in raised.items():
+        flag = existing.get(code)
+        if flag is None:
+            CaseFlag.objects.create(case=case, code=code, reason=reason)
+        elif flag.reason != reason:
+            flag.reason = reason
+            flag.save(update_fields=["reason"])
+    stale = [f.pk for code, f in existing.items() if code not in raised]
+    if stale:
+        CaseFlag.objects.filter(pk__in=stale).delete()
+
+
+def status_refresh(*, case: Case) -> None:
+    """Flagged while any flag is active; verified otherwise. A rejection is final until undone."""
+    if case.status == CaseStatus.REJECTED:
+        return
+    active = CaseFlag.objects.filter(case=case, overridden_at__isnull=True).exists()
+    case.status = CaseStatus.FLAGGED if active else CaseStatus.VERIFIED
+
+
+@transaction.atomic
+def flag_override(*, flag: CaseFlag, user, reason: str) -> CaseFlag:
+    """A case worker sets a flag aside, with a reason; the override survives later re-runs."""
+    if not reason.strip():
+        raise CaseError("an override needs a reason")
+    flag.overridden_at = timezone.now()
+    flag.overridden_by = user
+    flag.override_reason = reason.strip()
+    flag.save(update_fields=["overridden_at", "overridden_by", "override_reason"])
+    case = flag.case
+    status_refresh(case=case)
+    case.save(update_fields=["status", "updated_at"])
+    event_log(case=case, code="case.flag_overridden", user=user, data={"flag": flag.code, "reason": reason})
+    return flag
+
+
+@transaction.atomic
+def case_reject(*, case: Case, user, reason: str) -> Case:
+    if not reason.strip():
+        raise CaseError("a rejection needs a reason")
+    case.status = CaseStatus.REJECTED
+    case.need = 0
+    case.save(update_fields=["status", "need", "updated_at"])
+    event_log(case=case, code="case.rejected", user=user, data={"reason": reason})
+    return case

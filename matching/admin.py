@@ -1,0 +1,80 @@
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from matching.models import Award, Foundation, FoundationMember, MatchRun, Program, Proposal
+
+
+class FoundationMemberInline(admin.TabularInline):
+    model = FoundationMember
+    extra = 0
+
+
+@admin.register(Foundation)
+class FoundationAdmin(admin.ModelAdmin):
+    list_display = ("ref", "name", "uscc", "uscc_status", "contact_email")
+    list_filter = ("uscc_status",)
+    search_fields = ("ref", "name", "uscc")
+    readonly_fields = ("uscc_status", "uscc_note")
+    inlines = (FoundationMemberInline,)
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ("ref", "name", "foundation", "channel", "aid_type", "cap_per_case", "budget", "awarded_total")
+    list_filter = ("channel", "aid_type", "foundation")
+    search_fields = ("ref", "name", "drug")
+    readonly_fields = ("awarded_total",)
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "status", "trigger", "started_at", "finished_at", "proposal_count")
+    list_filter = ("status", "trigger")
+    readonly_fields = ("status", "trigger", "started_at", "finished_at", "step_timings", "counts", "error")
+    actions = ("run_now",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("proposals"))
+    def proposal_count(self, obj):
+        return obj.counts.get("match.proposals", "-")
+
+    @admin.action(description=_("Start a nightly run now"))
+    def run_now(self, request, queryset):
+        from matching.tasks import nightly_run
+
+        transaction.on_commit(lambda: nightly_run.delay(trigger=f"admin:{request.user.get_username()}"))
+        self.message_user(request, _("A nightly run was queued."))
+
+
+@admin.register(Proposal)
+class ProposalAdmin(admin.ModelAdmin):
+    list_display = ("id", "run", "case", "program", "amount", "priority", "status", "decided_at")
+    list_filter = ("status", "program__foundation", "program")
+    search_fields = ("case__ref", "program__ref")
+    readonly_fields = [f.name for f in Proposal._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ("id", "case", "program", "amount", "status", "created_by", "created_at")
+    list_filter = ("status", "program")
+    search_fields = ("case__ref", "program__ref")
+    readonly_fields = [f.name for f in Award._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""Pure matching algorithms: eligibility and allocation over plain data."""

@@ -1,0 +1,84 @@
+"""Foundations deciding on proposals. An accepted proposal becomes an award.
+
+At most one award per case and program, and never past a program's budget: both are held by
+the database (a unique constraint, a check constraint on the program's awarded total) and the
+program row is locked while an award is made, so concurrent accepts queue rather than race.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cases.errors import CaseError
+from cases.models import Person
+from cases.services.events import event_log
+from matching.choices import ProposalStatus
+from matching.models import Award, FoundationMember, Program, Proposal
+from matching.services.need import episode_need_for_case
+
+
+def _foundation_of(user):
+    member = FoundationMember.objects.filter(user=user).select_related("foundation").first()
+    return member.foundation if member else None
+
+
+def _proposal_for_decision(*, proposal_id: int, user) -> Proposal:
+    proposal = (
+        Proposal.objects.select_for_update().select_related("case", "program").filter(pk=proposal_id).first()
+    )
+    foundation = _foundation_of(user)
+    if proposal is None or (not user.is_staff and proposal.program.foundation_id != getattr(foundation, "id", None)):
+        raise Proposal.DoesNotExist(f"no proposal {proposal_id} for this user")
+    if proposal.status != ProposalStatus.OPEN:
+        raise CaseError(f"proposal {proposal_id} is {proposal.status}, not open")
+    return proposal
+
+
+def proposal_accept(*, proposal_id: int, user, amount: Decimal | None = None) -> Award:
+    """Accept a proposal (optionally for less), within the episode's need and the program's budget."""
+    try:
+        with transaction.atomic():
+            proposal = _proposal_for_decision(proposal_id=proposal_id, user=user)
+            case = proposal.case
+            amount = proposal.amount if amount is None else amount
+            if amount <= 0 or amount > proposal.amount:
+                raise CaseError(f"amount must be above 0 and at most the proposed {proposal.amount}")
+            # Lock order: person (episode) then program, the same for every accept.
+            Person.objects.select_for_update().filter(pk=case.person_id).first()
+            program = Program.objects.select_for_update().get(pk=proposal.program_id)
+            episode = episode_need_for_case(case=case)
+            if episode is None or episode.carrier_id != case.id:
+                raise CaseError(f"case {case.ref} no longer carries its episode's need")
+            if amount > episode.need:
+                raise CaseError(f"{amount} is more than the episode's remaining need {episode.need}")
+            if amount > program.remaining_budget:
+                raise CaseError(f"{amount} is more than program {program.ref}'s remaining budget {program.remaining_budget}")
+            award = Award.objects.create(case=case, program=program, proposal=proposal, amount=amount, created_by=user)
+            Program.objects.filter(pk=program.pk).update(awarded_total=F("awarded_total") + amount)
+            proposal.status = ProposalStatus.ACCEPTED
+            proposal.decided_by, proposal.decided_at = user, timezone.now()
+            proposal.save(update_fields=["status", "decided_by", "decided_at"])
+            event_log(case=case, code="match.accepted", user=user,
+                      data={"program": program.ref, "amount": str(amount), "proposal": proposal.pk})  # fmt: skip
+            return award
+    except IntegrityError as exc:
+        # The database's own refusal (second award for the case and program, or over budget).
+        raise CaseError(f"refused by the database: {exc}") from exc
+
+
+@transaction.atomic
+def proposal_decline(*, proposal_id: int, user, reason: str) -> Proposal:
+    if not reason.strip():
+        raise CaseError("declining needs a reason")
+    proposal = _proposal_for_decision(proposal_id=proposal_id, user=user)
+    proposal.status = ProposalStatus.DECLINED
+    proposal.decided_by, proposal.decided_at = user, timezone.now()
+    proposal.decision_reason = reason.strip()
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    event_log(case=proposal.case, code="match.declined", user=user,
+              data={"program": proposal.program.ref, "reason": reason.strip()})  # fmt: skip
+    return proposal

@@ -1,0 +1,127 @@
+"""Remaining need per illness episode, counting every channel's aid."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+
+from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
+from cases.lib.icd10 import category
+from cases.models import AidRecord, Case, CaseFlag
+from cases.services.events import event_log
+from cases.services.verification import flags_sync, status_refresh
+from matching.lib.episodes import AidRow, CaseRow, EpisodeNeed, episodes
+from matching.models import Award
+
+ZERO = Decimal("0.00")
+PRIORITY_PLACES = Decimal("0.0001")
+
+
+def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow], list[AidRow]]:
+    """Load what episode computation needs, for some persons or for everyone."""
+    cases = Case.objects.all()
+    aids = AidRecord.objects.all()
+    if person_ids is not None:
+        cases = cases.filter(person_id__in=person_ids)
+        aids = aids.filter(person_id__in=person_ids)
+    awarded = dict(
+        Award.objects.filter(case__in=cases).values("case_id").annotate(total=Sum("amount")).values_list("case_id", "total")
+    )
+    blocked = set(
+        CaseFlag.objects.filter(case__in=cases, code__in=BLOCKING_FLAGS, overridden_at__isnull=True).values_list(
+            "case_id", flat=True
+        )
+    )
+    case_rows = [
+        CaseRow(
+            id=c["id"],
+            person_id=c["person_id"],
+            category=category(c["icd10"]) if c["icd10"] else "",
+            submitted_at=c["submitted_at"],
+            request_amount=c["request_amount"],
+            raised=c["campaign__raised"] or ZERO,
+            awarded=awarded.get(c["id"], ZERO),
+            blocked=c["id"] in blocked,
+            rejected=c["status"] == CaseStatus.REJECTED,
+        )
+        for c in cases.values("id", "person_id", "icd10", "submitted_at", "request_amount", "campaign__raised", "status")
+    ]
+    aid_rows = [
+        AidRow(amount=a["amount"], case_id=a["case_id"], person_id=a["person_id"], category=a["icd10"][:3])
+        for a in aids.values("amount", "case_id", "person_id", "icd10")
+    ]
+    return case_rows, aid_rows
+
+
+def priority_of(*, tier: str, need: Decimal, annual_income: Decimal) -> Decimal:
+    """Tier weight plus the burden of the need against a year's household income (0..1)."""
+    weight = Decimal(str(settings.MATCHING_TIER_WEIGHTS.get(tier, 0)))
+    burden = min(Decimal(1), need / max(annual_income, Decimal(1)))
+    return (weight + Decimal(str(settings.MATCHING_BURDEN_WEIGHT)) * burden).quantize(PRIORITY_PLACES)
+
+
+def need_compute_all(*, batch_size: int = 1000) -> dict[str, int]:
+    """Recompute need, carrier and priority of every case; flag duplicate applications."""
+    case_rows, aid_rows = episode_rows()
+    result = episodes(case_rows, aid_rows)
+    carrier_of: dict[int, EpisodeNeed] = {}
+    for episode in result:
+        for case_id in episode.case_ids:
+            carrier_of[case_id] = episode
+
+    cases = Case.objects.select_related("household").only(
+        "id", "ref", "need", "priority", "duplicate_of_id", "status", "tier", "household__annual_income"
+    )
+    changed: list[Case] = []
+    duplicates_changed = 0
+    counts = defaultdict(int)
+    for case in cases.iterator(chunk_size=batch_size):
+        episode = carrier_of.get(case.id)
+        if episode is None:  # rejected
+            need, duplicate_of, priority = ZERO, None, None
+        elif episode.carrier_id == case.id:
+            need, duplicate_of = episode.need, None
+            priority = priority_of(tier=case.tier, need=need, annual_income=case.household.annual_income)
+        else:
+            need, duplicate_of, priority = ZERO, episode.carrier_id, None
+        if duplicate_of != case.duplicate_of_id:
+            duplicates_changed += 1
+            _duplicate_flag_sync(case=case, carrier_id=duplicate_of)
+        counts["episodes_with_need" if need > 0 else "cases_without_need"] += 1
+        if (case.need, case.duplicate_of_id, case.priority) != (need, duplicate_of, priority):
+            case.need, case.duplicate_of_id, case.priority = need, duplicate_of, priority
+            changed.append(case)
+    Case.objects.bulk_update(changed, ["need", "duplicate_of", "priority"], batch_size=batch_size)
+    return {
+        "episodes": len(result),
+        "episodes_with_need": counts["episodes_with_need"],
+        "duplicates_changed": duplicates_changed,
+        "need_changed": len(changed),
+    }
+
+
+def _duplicate_flag_sync(*, case: Case, carrier_id: int | None) -> None:
+    raised = {}
+    if carrier_id is not None:
+        carrier_ref = Case.objects.filter(pk=carrier_id).values_list("ref", flat=True).first()
+        raised[Flag.DUPLICATE_APPLICATION] = f"same person and illness as case {carrier_ref}, which carries the need"
+    flags_sync(case=case, raised=raised, owned=frozenset({Flag.DUPLICATE_APPLICATION}))
+    if case.status != CaseStatus.PENDING:
+        previous = case.status
+        status_refresh(case=case)
+        if case.status != previous:
+            Case.objects.filter(pk=case.pk).update(status=case.status)
+            event_log(case=case, code=f"case.{case.status}", actor_label="system:nightly",
+                      data={"from": previous, "duplicate_of": carrier_id})  # fmt: skip
+
+
+def episode_need_for_case(*, case: Case) -> EpisodeNeed | None:
+    """The episode a case belongs to, with its need as of now (awards included)."""
+    case_rows, aid_rows = episode_rows(person_ids=[case.person_id])
+    for episode in episodes(case_rows, aid_rows):
+        if case.id in episode.case_ids:
+            return episode
+    return None

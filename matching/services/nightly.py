@@ -1,0 +1,108 @@
+"""The nightly pipeline: verify pending cases, resolve identities, compute need, match.
+
+One run at a time, held by the database (a partial unique index on running runs). Each step
+is idempotent, so a run that died can simply be run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cases.choices import CaseStatus
+from cases.models import Case, Person
+from cases.services.identity import person_for_case
+from cases.services.intake import aid_link_persons
+from cases.services.verification import case_queryset_for_verification, case_verify
+from matching.choices import RunStatus
+from matching.models import MatchRun
+from matching.services.need import need_compute_all
+from matching.services.proposals import proposals_make
+
+logger = logging.getLogger(__name__)
+
+# Cases verified per transaction: about 15 ms each on SQLite, so a chunk commits every few seconds.
+VERIFY_CHUNK = 200
+
+
+class RunAlreadyInProgress(Exception):
+    pass
+
+
+def run_start(*, trigger: str) -> MatchRun:
+    """Claim the single running slot, first failing a run that has been running too long."""
+    stale_before = timezone.now() - timedelta(minutes=settings.NIGHTLY_STALE_AFTER_MINUTES)
+    MatchRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=stale_before).update(
+        status=RunStatus.FAILED, finished_at=timezone.now(), error="abandoned: still running after the stale limit"
+    )
+    try:
+        with transaction.atomic():
+            return MatchRun.objects.create(trigger=trigger)
+    except IntegrityError:
+        raise RunAlreadyInProgress("another nightly run is in progress") from None
+
+
+def step_verify_pending(*, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    pending_ids = list(Case.objects.filter(status=CaseStatus.PENDING).values_list("id", flat=True))
+    for start in range(0, len(pending_ids), VERIFY_CHUNK):
+        chunk = pending_ids[start : start + VERIFY_CHUNK]
+        with transaction.atomic():
+            for case in case_queryset_for_verification().filter(id__in=chunk):
+                case_verify(case=case, actor_label="system:nightly")
+        if progress:
+            progress(min(start + VERIFY_CHUNK, len(pending_ids)), len(pending_ids))
+    return {"verified": len(pending_ids)}
+
+
+def step_resolve_identities() -> dict[str, int]:
+    """Re-attach cases to persons (exact identity numbers in this version) and link aid to them."""
+    moved = 0
+    # A case whose valid identity number belongs to a known person other than its own.
+    known = Person.objects.exclude(id_hash=None).values("id_hash")
+    changed = Case.objects.filter(patient_id_hash__in=known).exclude(person__id_hash=F("patient_id_hash"))
+    for case in changed.select_related("person").iterator(chunk_size=500):
+        with transaction.atomic():
+            person = person_for_case(case=case)
+            if person.pk != case.person_id:
+                Case.objects.filter(pk=case.pk).update(person=person)
+                moved += 1
+    return {"cases_moved": moved, "aid_linked": aid_link_persons()}
+
+
+def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | None = None) -> MatchRun:
+    """Run the whole pipeline once and record it; raises RunAlreadyInProgress if one is running."""
+    run = run_start(trigger=trigger)
+    steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
+        ("verify", lambda: step_verify_pending(progress=(lambda d, t: progress("verify", d, t)) if progress else None)),
+        ("resolve", step_resolve_identities),
+        ("need", need_compute_all),
+        ("match", lambda: proposals_make(run=run)),
+    ]
+    try:
+        for name, step in steps:
+            started = time.monotonic()
+            counts = step()
+            run.step_timings[name] = round(time.monotonic() - started, 3)
+            run.counts.update({f"{name}.{k}": v for k, v in counts.items()})
+            run.save(update_fields=["step_timings", "counts"])
+            if progress:
+                progress(name, 1, 1)
+    except Exception:
+        run.status = RunStatus.FAILED
+        run.error = traceback.format_exc()[-4000:]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        logger.exception("nightly run %s failed", run.pk)
+        raise
+    run.status = RunStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run
