@@ -1083,6 +1083,7 @@ class _World:
             first_day = episode.diagnosed_on + dt.timedelta(days=1)
             last_day = self.today - dt.timedelta(days=1)
             day = first_day + dt.timedelta(days=self.rng.randint(0, max(0, (last_day - first_day).days)))
+            day = min(day, last_day)  # diagnosed only yesterday: the aid came the same day
             line: dict[str, Any] = {}
             shown_id = case["patient"].get("id_number")
             if shown_id == episode.patient.id_number and self.chance(0.5):

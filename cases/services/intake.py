@@ -88,28 +88,22 @@ def case_submit(*, data: CaseInput, user=None, actor_label: str = "") -> tuple[C
     if previous_person_id and previous_person_id != case.person_id:
         _person_drop_if_orphaned(person_id=previous_person_id)
 
-    Household.objects.update_or_create(
-        case=case,
-        defaults={
+    _one_to_one_save(Household, case=case, created=created, values={
             "size": data.household_size,
             "annual_income": data.annual_income,
             "dibao_status": data.dibao_status,
             "houses": data.houses,
             "car_value": data.car_value,
             "financial_assets": data.financial_assets,
-        },
-    )
-    Diagnosis.objects.update_or_create(
-        case=case,
-        defaults={
+        })  # fmt: skip
+    _one_to_one_save(Diagnosis, case=case, created=created, values={
             "text": data.diagnosis_text,
             "icd10_given": data.diagnosis_icd10,
             "hospital": data.hospital,
             "hospital_level": data.hospital_level,
             "diagnosed_on": data.diagnosed_on,
-        },
-    )
-    _save_channel_part(case=case, data=data, program=program)
+        })  # fmt: skip
+    _save_channel_part(case=case, data=data, program=program, created=created)
     if not created:
         case.documents.all().delete()
     Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
@@ -123,12 +117,18 @@ def case_submit(*, data: CaseInput, user=None, actor_label: str = "") -> tuple[C
     return case, "created" if created else "updated"
 
 
-def _save_channel_part(*, case: Case, data: CaseInput, program: Program | None) -> None:
+def _one_to_one_save(model, *, case: Case, created: bool, values: dict) -> None:
+    # A new case has no parts yet: insert straight away, sparing a lookup per part.
+    if created:
+        model.objects.create(case=case, **values)
+    else:
+        model.objects.update_or_create(case=case, defaults=values)
+
+
+def _save_channel_part(*, case: Case, data: CaseInput, program: Program | None, created: bool) -> None:
     if data.channel == Channel.CROWDFUNDING:
         raiser = data.raiser
-        CrowdfundingCampaign.objects.update_or_create(
-            case=case,
-            defaults={
+        _one_to_one_save(CrowdfundingCampaign, case=case, created=created, values={
                 "raiser_name": raiser.name,
                 "raiser_relation": raiser.relation,
                 "raiser_id_number": raiser.id_number,
@@ -136,19 +136,15 @@ def _save_channel_part(*, case: Case, data: CaseInput, program: Program | None) 
                 "raiser_phone": raiser.phone,
                 "target": data.request_amount,
                 "raised": data.raised or 0,
-            },
-        )
+            })  # fmt: skip
     elif data.channel == Channel.FOUNDATION_AID:
-        FoundationApplication.objects.update_or_create(case=case, defaults={"program": program})
+        _one_to_one_save(FoundationApplication, case=case, created=created, values={"program": program})
     else:
-        PapApplication.objects.update_or_create(
-            case=case,
-            defaults={
+        _one_to_one_save(PapApplication, case=case, created=created, values={
                 "program": program,
                 "drug": data.pap_drug or (program.drug if program else ""),
                 "cycles_paid": data.pap_cycles_paid,
-            },
-        )
+            })  # fmt: skip
 
 
 def _person_drop_if_orphaned(*, person_id: int) -> None:

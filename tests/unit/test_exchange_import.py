@@ -1,0 +1,109 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from cases.models import AidRecord, Case, CaseEvent
+from matching.choices import UsccStatus
+from matching.models import Foundation, Program
+from tests.factories import case_payload, id_number_for
+
+pytestmark = pytest.mark.django_db
+
+FOUNDATION = {"kind": "foundation", "ref": "F1", "name": "中国癌症基金会", "uscc": "91350100M000100Y43"}
+PROGRAM = {
+    "kind": "program", "ref": "P1", "foundation": "F1", "channel": "foundation_aid", "name": "白血病救助",
+    "aid_type": "cash", "cap_per_case": "50000", "budget": 120000.5, "icd10": ["C91-C95"],
+}  # fmt: skip
+
+
+def write(tmp_path: Path, objs: list, extra_lines: list[str] = ()) -> Path:
+    path = tmp_path / "in.jsonl"
+    lines = [json.dumps(o, ensure_ascii=False) for o in objs] + list(extra_lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_import(*paths) -> subprocess.CompletedProcess:
+    # Through the real command line, as partners run it (this path reads no database).
+    return subprocess.run(
+        [sys.executable, "manage.py", "import_exchange", *map(str, paths)], capture_output=True, text=True
+    )
+
+
+def test_it_stores_valid_lines_and_reports_each_rejected_one(tmp_path, capsys):
+    # given a file with good lines around a bad case and a line that is not JSON
+    bad = case_payload(ref="BAD-1", patient__sex="X", request__amount="1.234", household__size=0)
+    good = case_payload(ref="GOOD-1", target_program="P1")
+    path = write(tmp_path, [FOUNDATION, PROGRAM, bad, good], ["{not json"])
+    # when
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_exchange", str(path))
+    # then
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "line 3 (ref BAD-1): patient.sex: 'X' is not one of M, F" in err
+    assert "request.amount: 1.234 has more than two decimals" in err
+    assert "household.size: 0 is outside 1..50" in err
+    assert "line 5: not valid JSON" in err
+    assert Case.objects.filter(ref="GOOD-1").exists()
+    assert not Case.objects.filter(ref="BAD-1").exists()
+    assert Program.objects.get(ref="P1").budget == 120000.5  # parsed exactly from a JSON number
+
+
+def test_importing_the_same_file_twice_changes_nothing(tmp_path, capsys):
+    # given
+    path = write(tmp_path, [FOUNDATION, PROGRAM, case_payload(ref="C-1", target_program="P1")])
+    call_command("import_exchange", str(path))
+    events = CaseEvent.objects.count()
+    updated_at = Case.objects.get(ref="C-1").updated_at
+    # when
+    call_command("import_exchange", str(path))
+    # then
+    out = capsys.readouterr().out
+    assert "case.unchanged 1" in out and "program.unchanged 1" in out
+    assert CaseEvent.objects.count() == events
+    assert Case.objects.get(ref="C-1").updated_at == updated_at
+
+
+def test_a_changed_line_updates_the_case_by_ref(tmp_path):
+    call_command("import_exchange", str(write(tmp_path, [case_payload(ref="C-2")])))
+    call_command("import_exchange", str(write(tmp_path, [case_payload(ref="C-2", request__amount="99000")])))
+    case = Case.objects.get(ref="C-2")
+    assert str(case.request_amount) == "99000.00"
+    assert list(case.events.values_list("code", flat=True)) == ["case.submitted", "case.updated"]
+
+
+def test_a_failing_credit_code_goes_to_manual_review_not_refusal(tmp_path):
+    call_command("import_exchange", str(write(tmp_path, [{**FOUNDATION, "uscc": "91350100M000100Y44"}])))
+    foundation = Foundation.objects.get(ref="F1")
+    assert foundation.uscc_status == UsccStatus.MANUAL_REVIEW
+    assert "expected 3" in foundation.uscc_note
+
+
+def test_references_must_exist_earlier(tmp_path, capsys):
+    path = write(tmp_path, [case_payload(ref="C-3", target_program="NOPE"), {"kind": "aid", "ref": "A1", "case": "C-404",
+                            "provider": "x", "amount": "1", "date": "2026-01-01"}])  # fmt: skip
+    with pytest.raises(SystemExit):
+        call_command("import_exchange", str(path))
+    err = capsys.readouterr().err
+    assert "line 1 (ref C-3): target_program: no program with ref 'NOPE'" in err
+    assert "line 2 (ref A1): case: no case with ref 'C-404'" in err
+
+
+def test_aid_by_identity_number_attaches_to_the_person(tmp_path):
+    number = id_number_for(__import__("datetime").date(2016, 3, 4), sex="F")
+    objs = [case_payload(ref="C-4", patient__id_number=number),
+            {"kind": "aid", "ref": "A2", "patient_id_number": number, "provider": "民政", "amount": "5000", "date": "2026-10-01"}]  # fmt: skip
+    call_command("import_exchange", str(write(tmp_path, objs)))
+    assert AidRecord.objects.get(ref="A2").person == Case.objects.get(ref="C-4").person
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_exits_2_when_nothing_can_be_read(tmp_path):
+    result = run_import(tmp_path / "missing.jsonl")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr

@@ -1,0 +1,25 @@
+import os
+import subprocess
+import sys
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
+    return subprocess.run([sys.executable, "manage.py", *args], capture_output=True, text=True, env={**clean, **env})
+
+
+def test_production_settings_pass_the_deployment_checks_with_no_warnings():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="a-long-random-production-secret-key-" + "x7Q2#k9Lm!" * 4,
+        ALLOWED_HOSTS="tongzhou.example.org",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", DJANGO_SETTINGS_MODULE="config.settings.production")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

@@ -1,0 +1,86 @@
+import datetime as dt
+
+import pytest
+
+from cases.choices import CaseStatus, Flag
+from cases.errors import CaseError
+from cases.models import BlacklistEntry, CaseFlag
+from cases.services.identity import id_hash
+from cases.services.verification import case_queryset_for_verification, case_verify, flag_override
+from tests.factories import ProgramFactory, UserFactory, case_payload, id_number_for, submit
+
+pytestmark = pytest.mark.django_db
+BIRTH = dt.date(2016, 3, 4)
+
+
+def verify(case):
+    return case_verify(case=case_queryset_for_verification().get(pk=case.pk))
+
+
+def flags(case) -> set[str]:
+    return set(CaseFlag.objects.filter(case=case, overridden_at__isnull=True).values_list("code", flat=True))
+
+
+def test_a_clean_case_is_verified_with_every_check_recorded():
+    case = verify(submit(case_payload(patient__id_number=id_number_for(BIRTH, sex="F"))))
+    assert case.status == CaseStatus.VERIFIED
+    assert case.tier == "hardship"
+    assert case.checks.count() == 7
+    assert all(c.reason for c in case.checks.all())
+    assert case.events.filter(code="case.verified").exists()
+
+
+def test_it_flags_an_invalid_identity_number_with_the_reason():
+    number = id_number_for(BIRTH, sex="F")
+    typo = number[:5] + str((int(number[5]) + 1) % 10) + number[6:]
+    case = verify(submit(case_payload(patient__id_number=typo)))
+    assert case.status == CaseStatus.FLAGGED
+    assert flags(case) == {Flag.INVALID_ID_NUMBER}
+    assert "check character" in case.flags.get().reason
+
+
+def test_it_flags_a_blacklisted_raiser_with_the_reason():
+    raiser_number = id_number_for(dt.date(1985, 1, 1), sex="M", n=7)
+    BlacklistEntry.objects.create(id_number=raiser_number, id_hash=id_hash(raiser_number), name="骗子", reason="虚构病情筹款")
+    payload = case_payload(channel="crowdfunding", raiser={"name": "骗子", "relation": "other", "id_number": raiser_number})
+    case = verify(submit(payload))
+    assert Flag.BLACKLISTED in flags(case)
+    assert "raiser 骗子 is blacklisted: 虚构病情筹款" in case.flags.get(code=Flag.BLACKLISTED).reason
+
+
+def test_declared_dibao_with_a_high_income_is_inconsistent_and_tiered_by_income():
+    case = verify(submit(case_payload(household__annual_income="300000", household__dibao_status="dibao")))
+    assert flags(case) == {Flag.INCOME_INCONSISTENT}
+    assert case.tier == "upper"
+
+
+def test_missing_documents_name_what_the_program_requires():
+    program = ProgramFactory(required_documents=["id_card", "dibao_certificate"])
+    case = verify(submit(case_payload(target_program=program.ref)))
+    assert flags(case) == {Flag.MISSING_DOCUMENTS}
+    assert "dibao_certificate" in case.flags.get().reason
+
+
+def test_an_application_outside_its_program_is_flagged_ineligible():
+    program = ProgramFactory(icd10=["Q20-Q28"], age_max=18)
+    case = verify(submit(case_payload(target_program=program.ref)))
+    assert flags(case) == {Flag.INELIGIBLE_PROGRAM}
+    assert "C91.0 is not among Q20-Q28" in case.flags.get().reason
+
+
+def test_a_case_without_a_code_needs_a_diagnosis():
+    case = verify(submit(case_payload(diagnosis__icd10=None)))
+    assert flags(case) == {Flag.UNKNOWN_DIAGNOSIS}
+
+
+def test_an_override_needs_a_reason_and_survives_re_verification():
+    worker = UserFactory(is_staff=True)
+    case = verify(submit(case_payload(household__annual_income="300000")))
+    flag = case.flags.get()
+    with pytest.raises(CaseError):
+        flag_override(flag=flag, user=worker, reason=" ")
+    flag_override(flag=flag, user=worker, reason="家访核实：收入为一次性拆迁补偿")
+    case = verify(case)
+    assert case.status == CaseStatus.VERIFIED
+    assert case.flags.get().override_reason.startswith("家访核实")
+    assert case.events.filter(code="case.flag_overridden", actor=worker).exists()
