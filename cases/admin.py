@@ -96,14 +96,26 @@ class ProgramFilter(admin.SimpleListFilter):
         if self.value():
             pid = self.value()
             return queryset.filter(
-                Q(foundation_application__program_id=pid) | Q(pap_application__program_id=pid) | Q(proposals__program_id=pid)
+                Q(foundation_application__program_id=pid)
+                | Q(pap_application__program_id=pid)
+                | Q(proposals__program_id=pid)
             ).distinct()
         return queryset
 
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ("ref", "patient_name", "masked_id_number", "channel", "status", "tier", "icd10", "need", "submitted_at")
+    list_display = (
+        "ref",
+        "patient_name",
+        "masked_id_number",
+        "channel",
+        "status",
+        "tier",
+        "icd10",
+        "need",
+        "submitted_at",
+    )
     list_filter = ("channel", "status", ActiveFlagFilter, "tier", ProgramFilter)
     search_fields = ("ref", "patient_name")
     date_hierarchy = "submitted_at"

@@ -3,65 +3,65 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    CROWDFUNDING = "crowdfunding", _("Crowdfunding 大病众筹")
-    FOUNDATION_AID = "foundation_aid", _("Foundation aid 基金会救助")
-    PAP = "pap", _("Patient assistance 患者援助")
+    CROWDFUNDING = "crowdfunding", _("Crowdfunding")
+    FOUNDATION_AID = "foundation_aid", _("Foundation aid")
+    PAP = "pap", _("Patient assistance")
 
 
 class CaseStatus(models.TextChoices):
-    PENDING = "pending", _("Pending 待审核")
-    VERIFIED = "verified", _("Verified 已核实")
-    FLAGGED = "flagged", _("Flagged 待复核")
-    REJECTED = "rejected", _("Rejected 已驳回")
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    FLAGGED = "flagged", _("Flagged")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Tier(models.TextChoices):
-    HARDSHIP = "hardship", _("Hardship 困难家庭")
-    SANDWICH = "sandwich", _("Sandwich 夹心层")
-    UPPER = "upper", _("Upper 中高收入")
+    HARDSHIP = "hardship", _("Hardship")
+    SANDWICH = "sandwich", _("Sandwich")
+    UPPER = "upper", _("Upper")
 
 
 class Sex(models.TextChoices):
-    MALE = "M", _("Male 男")
-    FEMALE = "F", _("Female 女")
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class Relation(models.TextChoices):
-    SELF = "self", _("Self 本人")
-    SPOUSE = "spouse", _("Spouse 配偶")
-    PARENT = "parent", _("Parent 父母")
-    CHILD = "child", _("Child 子女")
-    SIBLING = "sibling", _("Sibling 兄弟姐妹")
-    OTHER = "other", _("Other 其他")
+    SELF = "self", _("Self")
+    SPOUSE = "spouse", _("Spouse")
+    PARENT = "parent", _("Parent")
+    CHILD = "child", _("Child")
+    SIBLING = "sibling", _("Sibling")
+    OTHER = "other", _("Other")
 
 
 class DibaoStatus(models.TextChoices):
-    DIBAO = "dibao", _("低保")
-    TEKUN = "tekun", _("特困")
-    JIANDANG = "jiandang", _("建档立卡")
-    DIBAO_EDGE = "dibao_edge", _("低保边缘")
-    NONE = "none", _("None 无")
+    DIBAO = "dibao", _("Dibao (minimum living allowance)")
+    TEKUN = "tekun", _("Tekun (destitute)")
+    JIANDANG = "jiandang", _("Registered poor")
+    DIBAO_EDGE = "dibao_edge", _("Near-dibao")
+    NONE = "none", _("None")
 
 
 class Insurance(models.TextChoices):
-    EMPLOYEE = "employee", _("Employee 职工医保")
-    RESIDENT = "resident", _("Resident 城乡居民医保")
-    NONE = "none", _("None 无医保")
+    EMPLOYEE = "employee", _("Employee insurance")
+    RESIDENT = "resident", _("Resident insurance")
+    NONE = "none", _("No insurance")
 
 
 class DocumentType(models.TextChoices):
-    ID_CARD = "id_card", _("ID card 身份证")
-    HOUSEHOLD_REGISTER = "household_register", _("Household register 户口本")
-    DIAGNOSIS_CERTIFICATE = "diagnosis_certificate", _("Diagnosis certificate 诊断证明")
-    MEDICAL_RECORD = "medical_record", _("Medical record 病历")
-    DISCHARGE_SUMMARY = "discharge_summary", _("Discharge summary 出院小结")
-    HOSPITAL_INVOICE = "hospital_invoice", _("Hospital invoice 医疗发票")
-    INSURANCE_SETTLEMENT = "insurance_settlement", _("Insurance settlement 医保结算单")
-    INCOME_PROOF = "income_proof", _("Income proof 收入证明")
-    DIBAO_CERTIFICATE = "dibao_certificate", _("Dibao certificate 低保证")
-    PRESCRIPTION = "prescription", _("Prescription 处方")
-    ASSET_DECLARATION = "asset_declaration", _("Asset declaration 财产申报")
-    BANK_ACCOUNT = "bank_account", _("Bank account 银行账户")
+    ID_CARD = "id_card", _("ID card")
+    HOUSEHOLD_REGISTER = "household_register", _("Household register")
+    DIAGNOSIS_CERTIFICATE = "diagnosis_certificate", _("Diagnosis certificate")
+    MEDICAL_RECORD = "medical_record", _("Medical record")
+    DISCHARGE_SUMMARY = "discharge_summary", _("Discharge summary")
+    HOSPITAL_INVOICE = "hospital_invoice", _("Hospital invoice")
+    INSURANCE_SETTLEMENT = "insurance_settlement", _("Insurance settlement")
+    INCOME_PROOF = "income_proof", _("Income proof")
+    DIBAO_CERTIFICATE = "dibao_certificate", _("Dibao certificate")
+    PRESCRIPTION = "prescription", _("Prescription")
+    ASSET_DECLARATION = "asset_declaration", _("Asset declaration")
+    BANK_ACCOUNT = "bank_account", _("Bank account")
 
 
 class Flag(models.TextChoices):

@@ -8,10 +8,10 @@ class ProgramChannel(models.TextChoices):
 
 
 class AidType(models.TextChoices):
-    CASH = "cash", _("Cash 现金")
-    DRUG = "drug", _("Drug 药品")
-    SURGERY = "surgery", _("Surgery 手术")
-    INSURANCE = "insurance", _("Insurance 保险")
+    CASH = "cash", _("Cash")
+    DRUG = "drug", _("Drug")
+    SURGERY = "surgery", _("Surgery")
+    INSURANCE = "insurance", _("Insurance")
 
 
 class UsccStatus(models.TextChoices):

@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 
-from matching.services.nightly import RunAlreadyInProgress, nightly_run as nightly_run_service
+from matching.services.nightly import RunAlreadyInProgress
+from matching.services.nightly import nightly_run as nightly_run_service
 
 logger = logging.getLogger(__name__)
 

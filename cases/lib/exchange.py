@@ -443,7 +443,7 @@ def parse_case(obj: dict, *, today: dt.date, tz: dt.tzinfo) -> CaseInput:
     values["raised"] = r.money("raised")
     documents = obj.get("documents") or []
     if not isinstance(documents, list):
-        r.problem("documents", "must be a list of {\"type\": ...} objects")
+        r.problem("documents", 'must be a list of {"type": ...} objects')
         documents = []
     doc_types = []
     for i, doc in enumerate(documents):

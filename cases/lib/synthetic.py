@@ -445,8 +445,8 @@ NATIONAL_CENTRES = (
 SHARE_NATIONAL_CENTRE = {"general": 0.10, "cancer": 0.25, "blood": 0.35, "children": 0.35, "heart": 0.35, "eye": 0.1}
 SHARE_CITY_HOSPITAL = 0.15  # a prefecture-level hospital (3A/3B) or a county one (2A)
 
-# Surnames with their share per ten thousand people, roughly (the hundred most common, and a few
-# two-character ones so that some names have four characters' worth of surname and given name).
+# Surnames with their rough share per ten thousand people: the hundred most common, and a few
+# rare two-character ones (欧阳) that make an occasional four-character name.
 SURNAMES = {
     "王": 710, "李": 700, "张": 670, "刘": 540, "陈": 450, "杨": 310, "黄": 220, "赵": 200, "吴": 180,
     "周": 170, "徐": 130, "孙": 120, "马": 120, "朱": 110, "胡": 100, "郭": 100, "何": 90, "林": 90,
@@ -460,7 +460,7 @@ SURNAMES = {
     "龚": 10, "邵": 10, "覃": 10, "万": 10, "欧阳": 4, "上官": 1, "司马": 1,
 }  # fmt: skip
 
-# Given names by sex and generation; a third of people get a one-character given name.
+# Given names by sex and generation, two characters or one (so full names of two or three).
 GIVEN_NAMES = {
     ("M", "before_1975"): ("建国", "建华", "国强", "志强", "国庆", "建军", "德明", "永刚", "长生", "振华",
                            "国平", "海涛", "福贵", "玉林", "春生", "卫东", "立新", "宝山", "军", "强", "勇",
@@ -531,9 +531,7 @@ CENT = Decimal("0.01")
 # --------------------------------------------------------------------------------------------
 
 
-def generate(
-    *, cases: int = 2000, seed: int = 20261123, today: dt.date = dt.date(2026, 11, 23)
-) -> Iterator[dict]:
+def generate(*, cases: int = 2000, seed: int = 20261123, today: dt.date = dt.date(2026, 11, 23)) -> Iterator[dict]:
     """Yield exchange-format input objects (JSON-ready dicts, money as decimal strings "12000.50"),
     in dependency order: foundations, programs, blacklist, cases, aid."""
     world = _World(random.Random(seed), today)
@@ -541,8 +539,7 @@ def generate(
     yield from (_program_line(p) for p in PROGRAMS)
     blacklisted = [world.new_adult() for _ in range(BLACKLIST_SIZE)]
     yield from (world.blacklist_line(person) for person in blacklisted)
-    case_lines = world.case_lines(count=cases, blacklisted=blacklisted)
-    yield from case_lines
+    yield from world.case_lines(count=cases, blacklisted=blacklisted)
     yield from world.aid_lines(count=int(cases * AID_LINES_PER_CASE))
 
 
@@ -568,7 +565,8 @@ class Household:
     financial_assets: int
 
     @property
-    def is_hardship(self) -> bool:
+    def declares_assistance(self) -> bool:
+        """On 低保, 特困, 建档立卡 or 低保边缘 by its own account (which may not fit its income)."""
         return self.dibao_status != "none"
 
 
@@ -622,7 +620,9 @@ class _World:
 
     def new_person(self, *, sex: str, birth_date: dt.date, province: str, surname: str | None = None) -> Person:
         surname = surname or self.weighted(SURNAMES)
-        generation = "before_1975" if birth_date.year < 1975 else "1975_2004" if birth_date.year < 2005 else "since_2005"
+        generation = (
+            "before_1975" if birth_date.year < 1975 else "1975_2004" if birth_date.year < 2005 else "since_2005"
+        )
         given = self.rng.choice(GIVEN_NAMES[(sex, generation)])
         return Person(
             surname=surname,
@@ -707,7 +707,9 @@ class _World:
         if patient.province not in MUNICIPALITIES and self.chance(SHARE_CITY_HOSPITAL):
             city = patient.city
             if self.chance(0.6):
-                return f"{city}{self.rng.choice(('第一人民医院', '中心医院', '人民医院'))}", self.rng.choice(("3A", "3B"))
+                return f"{city}{self.rng.choice(('第一人民医院', '中心医院', '人民医院'))}", self.rng.choice(
+                    ("3A", "3B")
+                )
             return f"{city}第二人民医院", "2A"
         if self.chance(SHARE_NATIONAL_CENTRE[disease.care]):
             centres = [h for h in HOSPITALS if h[0] in NATIONAL_CENTRES and h[2] in (disease.care, "general")]
@@ -760,13 +762,13 @@ class _World:
 
     def insurance_for(self, patient: Person, household: Household) -> tuple[str, int | None]:
         age = _age_on(patient.birth_date, self.today)
-        if age < 18 or household.is_hardship:
+        if age < 18 or household.declares_assistance:
             basic = self.weighted({"resident": 94, "none": 6})
         elif household.annual_income > 100_000:
             basic = self.weighted({"employee": 60, "resident": 37, "none": 3})
         else:
             basic = self.weighted({"employee": 20, "resident": 71, "none": 9})
-        share_with_cover = 0.30 if household.annual_income > 100_000 and not household.is_hardship else 0.07
+        share_with_cover = 0.30 if household.annual_income > 100_000 and not household.declares_assistance else 0.07
         payout = self.amount(50_000, 500_000, step=10_000) if self.chance(share_with_cover) else None
         return basic, payout
 
@@ -812,7 +814,10 @@ class _World:
         candidates = {
             d: d.weight_crowdfunding
             for d in DISEASES
-            if not d.childhood and d.sex in (None, person.sex) and d.ages[0] <= age <= d.ages[2] and d.weight_crowdfunding
+            if not d.childhood
+            and d.sex in (None, person.sex)
+            and d.ages[0] <= age <= d.ages[2]
+            and d.weight_crowdfunding
         }
         episode = self.new_episode(self.weighted(candidates), "crowdfunding", patient=person)
         line = self.case_line(episode, "crowdfunding", episode.submissions[0], None, repeat=False)
@@ -821,7 +826,9 @@ class _World:
         self.records.append(_CaseRecord(line, episode))
 
     def plant_blacklisted_raisers(self, people: Sequence[Person]) -> None:
-        campaigns = [r for r in self.records if r.line["channel"] == "crowdfunding" and r.line["raiser"]["relation"] != "self"]
+        campaigns = [
+            r for r in self.records if r.line["channel"] == "crowdfunding" and r.line["raiser"]["relation"] != "self"
+        ]
         for record, person in zip(self.rng.sample(campaigns, min(len(people), len(campaigns))), people, strict=False):
             record.line["raiser"] = {
                 "name": person.name,
@@ -849,7 +856,9 @@ class _World:
     def disease_for(self, channel: str, pap_program: Program | None) -> Disease:
         if pap_program is not None:
             if self.chance(SHARE_PROGRAM_MISMATCH):  # applies with a neighbouring cancer
-                return DISEASES_BY_KEY[self.rng.choice(("breast", "liver", "stomach", "leukaemia_adult", "lymphoma_adult"))]
+                return DISEASES_BY_KEY[
+                    self.rng.choice(("breast", "liver", "stomach", "leukaemia_adult", "lymphoma_adult"))
+                ]
             return DISEASES_BY_KEY[PAP_INDICATION[pap_program.ref]]
         if channel == "crowdfunding":
             return self.weighted({d: d.weight_crowdfunding for d in DISEASES})
@@ -932,7 +941,9 @@ class _World:
 
     def raiser_part(self, patient: Person, patient_part: dict[str, Any], on: dt.date) -> dict[str, Any]:
         age = _age_on(patient.birth_date, on)
-        weights = RELATION_WEIGHTS_CHILD if age < 18 else RELATION_WEIGHTS_ELDERLY if age >= 60 else RELATION_WEIGHTS_ADULT
+        weights = (
+            RELATION_WEIGHTS_CHILD if age < 18 else RELATION_WEIGHTS_ELDERLY if age >= 60 else RELATION_WEIGHTS_ADULT
+        )
         relation = self.weighted(weights)
         if relation == "self":
             part = {"name": patient.name, "relation": "self"}
@@ -975,7 +986,10 @@ class _World:
         if raiser_age < 18:
             return None
         return self.new_person(
-            sex=sex, birth_date=self.birth_date_for(raiser_age, on=self.today), province=patient.province, surname=surname
+            sex=sex,
+            birth_date=self.birth_date_for(raiser_age, on=self.today),
+            province=patient.province,
+            surname=surname,
         )
 
     def household_part(self, household: Household, *, with_assets: bool, repeat: bool) -> dict[str, Any]:
@@ -1021,7 +1035,7 @@ class _World:
         if channel == "pap":
             assert program is not None and program.pap is not None
             terms = program.pap
-            if terms.hardship_free and episode.household.is_hardship:
+            if terms.hardship_free and episode.household.declares_assistance:
                 cycles = terms.paid_cycles + terms.free_cycles
             else:
                 cycles = terms.free_cycles if self.chance(0.85) else self.rng.randint(1, terms.free_cycles)
@@ -1045,7 +1059,7 @@ class _World:
     def documents_for(self, channel: str, program: Program | None, household: Household, patient: Person) -> list[str]:
         required = program.required_documents if program is not None else ()
         present = {t for t, share in DOCUMENT_SHARES[channel].items() if t not in required and self.chance(share)}
-        if household.is_hardship and self.chance(0.8):
+        if household.declares_assistance and self.chance(0.8):
             present.add("dibao_certificate")
         elif channel == "foundation_aid" and self.chance(0.5):
             present.add("income_proof")
@@ -1054,7 +1068,7 @@ class _World:
         # Required documents come most of the time; a missing one is what missing_documents is for.
         present -= set(required)
         present |= {t for t in required if self.chance(SHARE_REQUIRED_DOCUMENT_PRESENT)}
-        if not household.is_hardship:
+        if not household.declares_assistance:
             present.discard("dibao_certificate")  # a family not on assistance has no certificate to send
         return [t for t in DOCUMENT_TYPES if t in present]
 
@@ -1077,7 +1091,7 @@ class _World:
         for _ in range(count):
             record = self.rng.choice(self.records)
             episode, case = record.episode, record.line
-            hardship = episode.household.is_hardship
+            hardship = episode.household.declares_assistance
             kind = self.weighted({k: w[0] if hardship else w[1] for k, w in AID_PROVIDER_WEIGHTS.items()})
             provider, amount = self.aid_from(kind, episode, case["channel"])
             first_day = episode.diagnosed_on + dt.timedelta(days=1)

@@ -40,7 +40,9 @@ def assess(*, dibao_status: str, annual_income: Decimal, household_size: int) ->
                     f"(limit {limit.quantize(Decimal('1'))}); tier taken from income: {by_income}"
                 ),
             )
-        return TierResult(tier="hardship", consistent=True, reason=f"declared {dibao_status}, {per_person} a person a year")
+        return TierResult(
+            tier="hardship", consistent=True, reason=f"declared {dibao_status}, {per_person} a person a year"
+        )
     if by_income == "upper":
         return TierResult(tier="upper", consistent=True, reason=f"household income {annual_income} above 100000")
     return TierResult(tier="sandwich", consistent=True, reason=f"no state assistance, household income {annual_income}")

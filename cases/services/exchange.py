@@ -80,7 +80,9 @@ def import_lines(
         try:
             obj = exchange.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            report.rejections.append(Rejection(number, None, f"not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc}"))
+            report.rejections.append(
+                Rejection(number, None, f"not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc}")
+            )
             report.counts["invalid.rejected"] += 1
             continue
         if not isinstance(obj, dict):
@@ -113,8 +115,8 @@ def _number(value: Decimal | None) -> float | None:
 
 def case_results() -> Iterator[dict[str, Any]]:
     flags: dict[int, list[str]] = {}
-    for case_id, code in CaseFlag.objects.filter(overridden_at__isnull=True).order_by("case_id", "code").values_list(
-        "case_id", "code"
+    for case_id, code in (
+        CaseFlag.objects.filter(overridden_at__isnull=True).order_by("case_id", "code").values_list("case_id", "code")
     ):
         flags.setdefault(case_id, []).append(code)
     rows = Case.objects.order_by("id").values(
@@ -148,8 +150,10 @@ def proposals() -> Iterator[dict[str, Any]]:
     run = latest_run()
     if run is None:
         return
-    rows = Proposal.objects.filter(run=run).order_by("id").values(
-        "case__ref", "program__ref", "amount", "priority", "reason", "run_id", "status"
+    rows = (
+        Proposal.objects.filter(run=run)
+        .order_by("id")
+        .values("case__ref", "program__ref", "amount", "priority", "reason", "run_id", "status")
     )
     for p in rows.iterator(chunk_size=2000):
         yield {

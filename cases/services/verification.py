@@ -141,8 +141,12 @@ def case_verify(*, case: Case, user=None, actor_label: str = "system:verificatio
         outcome = check(case)
         results.append(
             CheckResult(
-                case=case, check_code=code, passed=outcome.passed,
-                flag="" if outcome.passed else flag, reason=outcome.reason[:500], version=VERSION,
+                case=case,
+                check_code=code,
+                passed=outcome.passed,
+                flag="" if outcome.passed else flag,
+                reason=outcome.reason[:500],
+                version=VERSION,
             )  # fmt: skip
         )
         if not outcome.passed:

@@ -46,7 +46,9 @@ def allocate(claims: list[Claim], budgets: dict[int, Decimal]) -> list[Allocatio
     result = []
     for claim in sorted(claims, key=lambda c: (-c.priority, c.submitted_at, c.case_id)):
         need = claim.need
-        offers = sorted(claim.offers, key=lambda o: (o.program_id != claim.target_program_id, -o.max_amount, o.program_id))
+        offers = sorted(
+            claim.offers, key=lambda o: (o.program_id != claim.target_program_id, -o.max_amount, o.program_id)
+        )
         for offer in offers:
             if need < MINIMUM_PROPOSAL:
                 break

@@ -61,7 +61,9 @@ def met_summary(rules: Rules, facts: Facts) -> str:
         parts.append(f"{facts.icd10 or 'diagnosis'} (any disease)")
     parts.append(f"tier {facts.tier}" + (f" within {', '.join(rules.income_tiers)}" if rules.income_tiers else ""))
     if rules.age_min is not None or rules.age_max is not None:
-        parts.append(f"age {facts.age} within {rules.age_min or 0}-{rules.age_max if rules.age_max is not None else '∞'}")
+        parts.append(
+            f"age {facts.age} within {rules.age_min or 0}-{rules.age_max if rules.age_max is not None else '∞'}"
+        )
     if rules.sex:
         parts.append(f"sex {facts.sex}")
     if rules.provinces:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -49,43 +50,57 @@ def program_detail(request, ref: str):
     return render(
         request,
         "portal/program.html",
-        {"foundation": foundation, "program": program, "proposals": proposals, "status": status,
-         "statuses": ProposalStatus.choices},  # fmt: skip
+        {
+            "foundation": foundation,
+            "program": program,
+            "proposals": proposals,
+            "status": status,
+            "statuses": ProposalStatus.choices,
+        },  # fmt: skip
     )
+
+
+def _proposal_page(request, foundation, proposal, *, accept_form=None, decline_form=None, status=200):
+    AccessLog.objects.create(case=proposal.case, user=request.user, where="portal")
+    context = {
+        "foundation": foundation,
+        "proposal": proposal,
+        "case": proposal.case,
+        "accept_form": accept_form or AcceptForm(),
+        "decline_form": decline_form or DeclineForm(),
+    }
+    return render(request, "portal/proposal.html", context, status=status)
+
+
+def _scoped_proposal(foundation, pk: int) -> Proposal:
+    proposals = proposal_list_for_foundation(foundation=foundation).select_related(
+        "case__diagnosis", "case__household", "case__campaign"
+    )
+    return get_object_or_404(proposals, pk=pk)
 
 
 @login_required
 def proposal_detail(request, pk: int):
     foundation = _foundation(request)
-    proposal = get_object_or_404(
-        proposal_list_for_foundation(foundation=foundation).select_related(
-            "case__diagnosis", "case__household", "case__campaign"
-        ),
-        pk=pk,
-    )
-    AccessLog.objects.create(case=proposal.case, user=request.user, where="portal")
-    return render(
-        request,
-        "portal/proposal.html",
-        {"foundation": foundation, "proposal": proposal, "case": proposal.case,
-         "accept_form": AcceptForm(), "decline_form": DeclineForm()},  # fmt: skip
-    )
+    return _proposal_page(request, foundation, _scoped_proposal(foundation, pk))
 
 
 def _decide(request, pk: int, form_class, act):
+    """Validate the form, then let the service decide; errors show on the proposal's page."""
     foundation = _foundation(request)
-    proposal = get_object_or_404(proposal_list_for_foundation(foundation=foundation), pk=pk)
+    proposal = _scoped_proposal(foundation, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(errors)}")
-        return redirect("portal:proposal", pk=pk)
-    try:
-        act(proposal, form.cleaned_data)
-    except CaseError as exc:
-        messages.error(request, str(exc))
-        return redirect("portal:proposal", pk=pk)
-    return redirect("portal:program", ref=proposal.program.ref)
+    if form.is_valid():
+        try:
+            act(proposal, form.cleaned_data)
+            return redirect("portal:program", ref=proposal.program.ref)
+        except Proposal.DoesNotExist:
+            raise Http404 from None
+        except CaseError as exc:
+            messages.error(request, str(exc))
+            proposal.refresh_from_db()
+    key = "accept_form" if form_class is AcceptForm else "decline_form"
+    return _proposal_page(request, foundation, proposal, status=400, **{key: form})
 
 
 @login_required
@@ -93,7 +108,9 @@ def _decide(request, pk: int, form_class, act):
 def proposal_accept_view(request, pk: int):
     def act(proposal, data):
         award = proposal_accept(proposal_id=proposal.pk, user=request.user, amount=data["amount"])
-        messages.success(request, _("Accepted: %(amount)s for case %(ref)s.") % {"amount": award.amount, "ref": award.case.ref})
+        messages.success(
+            request, _("Accepted: %(amount)s for case %(ref)s.") % {"amount": award.amount, "ref": award.case.ref}
+        )
 
     return _decide(request, pk, AcceptForm, act)
 

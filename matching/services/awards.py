@@ -27,9 +27,7 @@ def _foundation_of(user):
 
 
 def _proposal_for_decision(*, proposal_id: int, user) -> Proposal:
-    proposal = (
-        Proposal.objects.select_for_update().select_related("case", "program").filter(pk=proposal_id).first()
-    )
+    proposal = Proposal.objects.select_for_update().select_related("case", "program").filter(pk=proposal_id).first()
     foundation = _foundation_of(user)
     if proposal is None or (not user.is_staff and proposal.program.foundation_id != getattr(foundation, "id", None)):
         raise Proposal.DoesNotExist(f"no proposal {proposal_id} for this user")
@@ -56,7 +54,9 @@ def proposal_accept(*, proposal_id: int, user, amount: Decimal | None = None) ->
             if amount > episode.need:
                 raise CaseError(f"{amount} is more than the episode's remaining need {episode.need}")
             if amount > program.remaining_budget:
-                raise CaseError(f"{amount} is more than program {program.ref}'s remaining budget {program.remaining_budget}")
+                raise CaseError(
+                    f"{amount} is more than program {program.ref}'s remaining budget {program.remaining_budget}"
+                )
             award = Award.objects.create(case=case, program=program, proposal=proposal, amount=amount, created_by=user)
             Program.objects.filter(pk=program.pk).update(awarded_total=F("awarded_total") + amount)
             proposal.status = ProposalStatus.ACCEPTED
@@ -66,8 +66,13 @@ def proposal_accept(*, proposal_id: int, user, amount: Decimal | None = None) ->
                       data={"program": program.ref, "amount": str(amount), "proposal": proposal.pk})  # fmt: skip
             return award
     except IntegrityError as exc:
-        # The database's own refusal (second award for the case and program, or over budget).
-        raise CaseError(f"refused by the database: {exc}") from exc
+        # The database's own refusal, when a concurrent accept got there first.
+        proposal = Proposal.objects.select_related("program", "case").get(pk=proposal_id)
+        if Award.objects.filter(case=proposal.case, program=proposal.program).exists():
+            raise CaseError(
+                f"case {proposal.case.ref} already has an award from program {proposal.program.ref}"
+            ) from exc
+        raise CaseError(f"program {proposal.program.ref} has no budget left for this award") from exc
 
 
 @transaction.atomic

@@ -28,7 +28,10 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
         cases = cases.filter(person_id__in=person_ids)
         aids = aids.filter(person_id__in=person_ids)
     awarded = dict(
-        Award.objects.filter(case__in=cases).values("case_id").annotate(total=Sum("amount")).values_list("case_id", "total")
+        Award.objects.filter(case__in=cases)
+        .values("case_id")
+        .annotate(total=Sum("amount"))
+        .values_list("case_id", "total")
     )
     blocked = set(
         CaseFlag.objects.filter(case__in=cases, code__in=BLOCKING_FLAGS, overridden_at__isnull=True).values_list(
@@ -47,7 +50,9 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
             blocked=c["id"] in blocked,
             rejected=c["status"] == CaseStatus.REJECTED,
         )
-        for c in cases.values("id", "person_id", "icd10", "submitted_at", "request_amount", "campaign__raised", "status")
+        for c in cases.values(
+            "id", "person_id", "icd10", "submitted_at", "request_amount", "campaign__raised", "status"
+        )
     ]
     aid_rows = [
         AidRow(amount=a["amount"], case_id=a["case_id"], person_id=a["person_id"], category=a["icd10"][:3])

@@ -80,8 +80,12 @@ def step_resolve_identities() -> dict[str, int]:
 def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | None = None) -> MatchRun:
     """Run the whole pipeline once and record it; raises RunAlreadyInProgress if one is running."""
     run = run_start(trigger=trigger)
+
+    def report(step: str) -> Callable[[int, int], None] | None:
+        return (lambda done, total: progress(step, done, total)) if progress else None
+
     steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
-        ("verify", lambda: step_verify_pending(progress=(lambda d, t: progress("verify", d, t)) if progress else None)),
+        ("verify", lambda: step_verify_pending(progress=report("verify"))),
         ("resolve", step_resolve_identities),
         ("need", need_compute_all),
         ("match", lambda: proposals_make(run=run)),
@@ -93,7 +97,7 @@ def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | Non
             run.step_timings[name] = round(time.monotonic() - started, 3)
             run.counts.update({f"{name}.{k}": v for k, v in counts.items()})
             run.save(update_fields=["step_timings", "counts"])
-            if progress:
+            if progress and name != "verify":  # verify reports per chunk as it goes
                 progress(name, 1, 1)
     except Exception:
         run.status = RunStatus.FAILED

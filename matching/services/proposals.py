@@ -42,8 +42,8 @@ def matchable_cases():
 @transaction.atomic
 def proposals_make(*, run: MatchRun) -> dict[str, int]:
     """Supersede earlier open proposals and propose anew within need, caps and budgets."""
-    superseded = Proposal.objects.filter(status=ProposalStatus.OPEN).exclude(run=run).update(
-        status=ProposalStatus.SUPERSEDED
+    superseded = (
+        Proposal.objects.filter(status=ProposalStatus.OPEN).exclude(run=run).update(status=ProposalStatus.SUPERSEDED)
     )
     programs = {p.id: p for p in Program.objects.all()}
     rules = {pid: program_rules(p) for pid, p in programs.items()}
@@ -64,9 +64,14 @@ def proposals_make(*, run: MatchRun) -> dict[str, int]:
         if not offers:
             continue
         claims.append(
-            Claim(case_id=case.id, need=case.need, priority=case.priority or Decimal(0),
-                  submitted_at=case.submitted_at, target_program_id=case.target_program_id,
-                  offers=tuple(offers))  # fmt: skip
+            Claim(
+                case_id=case.id,
+                need=case.need,
+                priority=case.priority or Decimal(0),
+                submitted_at=case.submitted_at,
+                target_program_id=case.target_program_id,
+                offers=tuple(offers),
+            )  # fmt: skip
         )
         context[case.id] = (case, facts)
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,11 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from matching.models import Program, Proposal
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,10 +73,10 @@ def page(new_context) -> Page:
 
 
 @pytest.fixture
-def log_in(live_server) -> Callable[[Page, object], None]:
+def log_in(live_server) -> Callable[[Page, User], None]:
     """Log a user in through the portal's login form, as a person would."""
 
-    def log_in_as(page: Page, user) -> None:
+    def log_in_as(page: Page, user: User) -> None:
         page.goto(f"{live_server.url}/portal/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
@@ -84,13 +90,13 @@ def log_in(live_server) -> Callable[[Page, object], None]:
 class Portal:
     """Two foundations, each with one program that has one open proposal from a nightly run."""
 
-    user: object
-    colleague: object
-    program: object
-    proposal: object
-    id_number: str
-    other_program: object
-    other_proposal: object
+    user: User
+    colleague: User  # a second member of the same foundation
+    program: Program
+    proposal: Proposal
+    id_number: str  # the patient's full identity number, which the portal must never show
+    other_program: Program
+    other_proposal: Proposal
 
 
 @pytest.fixture
@@ -119,8 +125,13 @@ def portal(transactional_db) -> Portal:
     leukaemia = submit(case_payload(patient__id_number=id_number))
     breast_cancer = submit(
         case_payload(
-            patient={"name": "李秀英", "birth_date": "1975-06-01", "sex": "F", "province": "41",
-                     "id_number": id_number_for(dt.date(1975, 6, 1), sex="F", n=7)},
+            patient={
+                "name": "李秀英",
+                "birth_date": "1975-06-01",
+                "sex": "F",
+                "province": "41",
+                "id_number": id_number_for(dt.date(1975, 6, 1), sex="F", n=7),
+            },
             diagnosis={"text": "乳腺癌", "icd10": "C50.9", "diagnosed_on": "2026-08-15"},
         )  # fmt: skip
     )
@@ -138,4 +149,3 @@ def portal(transactional_db) -> Portal:
         other_program=other_program,
         other_proposal=open_proposals.get(program=other_program, case=breast_cancer),
     )
-

@@ -23,7 +23,9 @@ def open_proposal(program: Program, amount="30000", **case_overrides) -> Proposa
     case_verify(case=case_queryset_for_verification().get(pk=case.pk))
     need_compute_all()
     run = MatchRun.objects.create(trigger="test", status="succeeded")
-    return Proposal.objects.create(run=run, case=case, program=program, amount=Decimal(amount), priority=1, reason="test")
+    return Proposal.objects.create(
+        run=run, case=case, program=program, amount=Decimal(amount), priority=1, reason="test"
+    )
 
 
 def test_accepting_makes_an_award_and_uses_budget(member):

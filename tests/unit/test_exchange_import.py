@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -85,8 +86,8 @@ def test_a_failing_credit_code_goes_to_manual_review_not_refusal(tmp_path):
 
 
 def test_references_must_exist_earlier(tmp_path, capsys):
-    path = write(tmp_path, [case_payload(ref="C-3", target_program="NOPE"), {"kind": "aid", "ref": "A1", "case": "C-404",
-                            "provider": "x", "amount": "1", "date": "2026-01-01"}])  # fmt: skip
+    aid = {"kind": "aid", "ref": "A1", "case": "C-404", "provider": "x", "amount": "1", "date": "2026-01-01"}
+    path = write(tmp_path, [case_payload(ref="C-3", target_program="NOPE"), aid])
     with pytest.raises(SystemExit):
         call_command("import_exchange", str(path))
     err = capsys.readouterr().err
@@ -95,10 +96,10 @@ def test_references_must_exist_earlier(tmp_path, capsys):
 
 
 def test_aid_by_identity_number_attaches_to_the_person(tmp_path):
-    number = id_number_for(__import__("datetime").date(2016, 3, 4), sex="F")
-    objs = [case_payload(ref="C-4", patient__id_number=number),
-            {"kind": "aid", "ref": "A2", "patient_id_number": number, "provider": "民政", "amount": "5000", "date": "2026-10-01"}]  # fmt: skip
-    call_command("import_exchange", str(write(tmp_path, objs)))
+    number = id_number_for(dt.date(2016, 3, 4), sex="F")
+    aid = {"kind": "aid", "ref": "A2", "patient_id_number": number, "provider": "民政", "amount": "5000",
+           "date": "2026-10-01"}  # fmt: skip
+    call_command("import_exchange", str(write(tmp_path, [case_payload(ref="C-4", patient__id_number=number), aid])))
     assert AidRecord.objects.get(ref="A2").person == Case.objects.get(ref="C-4").person
 
 

@@ -45,7 +45,9 @@ def test_every_invariant_of_the_exchange_format_holds_after_a_run(sample):
     nightly_run(trigger="test")
     for proposal in Proposal.objects.filter(status="open")[:5]:
         Award.objects.create(case=proposal.case, program=proposal.program, amount=proposal.amount)
-        Program.objects.filter(pk=proposal.program_id).update(awarded_total=proposal.program.awarded_total + proposal.amount)
+        Program.objects.filter(pk=proposal.program_id).update(
+            awarded_total=proposal.program.awarded_total + proposal.amount
+        )
     # when
     run = nightly_run(trigger="test")
     proposals = list(Proposal.objects.filter(run=run).select_related("case__diagnosis", "program"))

@@ -29,7 +29,12 @@ def test_it_names_characters_the_standard_does_not_allow():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("12000.50", Decimal("12000.50")), (Decimal("0.1"), Decimal("0.10")), (5, Decimal("5.00")), ("1,200", Decimal("1200.00"))],
+    [
+        ("12000.50", Decimal("12000.50")),
+        (Decimal("0.1"), Decimal("0.10")),
+        (5, Decimal("5.00")),
+        ("1,200", Decimal("1200.00")),
+    ],
 )
 def test_money_is_parsed_exactly(raw, expected):
     assert money.parse(raw) == expected
@@ -37,7 +42,14 @@ def test_money_is_parsed_exactly(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("-1", "negative"), ("1.005", "two decimals"), (0.1, "binary float"), ("abc", "not a decimal"), ("NaN", "finite"), (True, "decimal")],
+    [
+        ("-1", "negative"),
+        ("1.005", "two decimals"),
+        (0.1, "binary float"),
+        ("abc", "not a decimal"),
+        ("NaN", "finite"),
+        (True, "decimal"),
+    ],
 )
 def test_money_refuses_bad_amounts_with_a_reason(raw, reason):
     with pytest.raises(money.MoneyError, match=reason):

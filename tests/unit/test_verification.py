@@ -41,8 +41,12 @@ def test_it_flags_an_invalid_identity_number_with_the_reason():
 
 def test_it_flags_a_blacklisted_raiser_with_the_reason():
     raiser_number = id_number_for(dt.date(1985, 1, 1), sex="M", n=7)
-    BlacklistEntry.objects.create(id_number=raiser_number, id_hash=id_hash(raiser_number), name="骗子", reason="虚构病情筹款")
-    payload = case_payload(channel="crowdfunding", raiser={"name": "骗子", "relation": "other", "id_number": raiser_number})
+    BlacklistEntry.objects.create(
+        id_number=raiser_number, id_hash=id_hash(raiser_number), name="骗子", reason="虚构病情筹款"
+    )
+    payload = case_payload(
+        channel="crowdfunding", raiser={"name": "骗子", "relation": "other", "id_number": raiser_number}
+    )
     case = verify(submit(payload))
     assert Flag.BLACKLISTED in flags(case)
     assert "raiser 骗子 is blacklisted: 虚构病情筹款" in case.flags.get(code=Flag.BLACKLISTED).reason

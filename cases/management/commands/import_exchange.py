@@ -43,7 +43,10 @@ class Command(BaseCommand):
             # tqdm shows the bar on a terminal only, unless --progress or --no-progress says otherwise.
             disable = None if progress is None else not progress
             report = ImportReport()
-            with stream, tqdm(total=size, unit="B", unit_scale=True, desc=label, disable=disable, file=sys.stderr) as bar:
+            with (
+                stream,
+                tqdm(total=size, unit="B", unit_scale=True, desc=label, disable=disable, file=sys.stderr) as bar,
+            ):
                 import_lines(_decoded(stream, report), report=report, on_line=bar.update)
             report.rejections.sort(key=lambda r: r.line)
             for rejection in report.rejections:
