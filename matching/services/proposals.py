@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from cases.choices import BLOCKING_FLAGS, CaseStatus
-from cases.models import Case
+from cases.models import Case, CaseFlag
 from matching.choices import ProgramChannel, ProposalStatus
 from matching.lib.allocation import Claim, Offer, allocate
 from matching.lib.eligibility import met_summary, unmet
@@ -25,7 +25,7 @@ def program_offer_value(*, program: Program, tier: str) -> tuple[Decimal, str]:
         else:
             what = f"{free} free cycles of {program.drug} after {program.paid_cycles or 0} paid"
         value = program.cycle_value * free
-        if value <= program.cap_per_case or not program.cap_per_case:
+        if value <= program.cap_per_case:
             return value, what
     return program.cap_per_case, "the program's cap per case"
 
@@ -33,7 +33,8 @@ def program_offer_value(*, program: Program, tier: str) -> tuple[Decimal, str]:
 def matchable_cases():
     return (
         Case.objects.filter(status__in=[CaseStatus.VERIFIED, CaseStatus.FLAGGED], duplicate_of__isnull=True, need__gt=0)
-        .exclude(flags__code__in=BLOCKING_FLAGS, flags__overridden_at__isnull=True)
+        # One subquery, so that the code and the override are tested on the same flag row.
+        .exclude(id__in=CaseFlag.objects.filter(code__in=BLOCKING_FLAGS, overridden_at__isnull=True).values("case_id"))
         .select_related("diagnosis", "household", "foundation_application", "pap_application")
         .prefetch_related("documents")
     )

@@ -6,19 +6,24 @@ The browser is never downloaded: if /usr/bin/chromium is missing the tests fail,
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it
-# (setting up data, checking rows) are still plain synchronous calls.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_playwright():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around
+    # it (setting up data, checking rows) are still plain synchronous calls. Set only while e2e
+    # tests run: the variable must not leak into processes other tests start.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -63,8 +63,7 @@ def test_simultaneous_accepts_never_spend_more_than_the_program_budget():
     program = ProgramFactory(budget=Decimal("30000.00"), cap_per_case=Decimal("10000.00"))
     run = _finished_run()
     proposals = [
-        _propose(run=run, case=submit(case_payload()), program=program, amount=Decimal("10000.00"))
-        for _ in range(10)
+        _propose(run=run, case=submit(case_payload()), program=program, amount=Decimal("10000.00")) for _ in range(10)
     ]
     users = _members(program.foundation, len(proposals))
 

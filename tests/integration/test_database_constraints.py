@@ -19,11 +19,13 @@ def test_the_database_refuses_an_awarded_total_above_the_budget():
     program = ProgramFactory(budget=Decimal("100000.00"))
 
     # when / then: a raw UPDATE past the budget, bypassing every service, is refused
-    with pytest.raises(IntegrityError, match="program_awards_within_budget"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Program._meta.db_table} SET awarded_total = budget + 0.01 WHERE id = %s", [program.pk]
-            )
+    over_budget = f"UPDATE {Program._meta.db_table} SET awarded_total = budget + 0.01 WHERE id = %s"
+    with (
+        pytest.raises(IntegrityError, match="program_awards_within_budget"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(over_budget, [program.pk])
     program.refresh_from_db()
     assert program.awarded_total == Decimal("0.00")
 
