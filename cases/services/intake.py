@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from typing import Literal
 
 from django.db import transaction
@@ -30,9 +28,9 @@ from matching.models import Program
 Outcome = Literal["created", "updated", "unchanged"]
 
 
-def _digest(data: object) -> str:
-    text = json.dumps(dataclasses.asdict(data), sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _digest(data: CaseInput) -> str:
+    # The repr of a frozen dataclass tree is deterministic and names every field and value.
+    return hashlib.sha256(repr(data).encode()).hexdigest()
 
 
 @transaction.atomic
@@ -43,9 +41,10 @@ def case_submit(*, data: CaseInput, user=None, actor_label: str = "") -> tuple[C
     unless a case worker has rejected it.
     """
     digest = _digest(data)
-    case = Case.objects.select_for_update().filter(ref=data.ref).first()
-    if case is not None and case.payload_digest == digest:
-        return case, "unchanged"
+    stored = Case.objects.filter(ref=data.ref).values_list("payload_digest", flat=True).first()
+    if stored == digest:
+        return Case.objects.get(ref=data.ref), "unchanged"
+    case = Case.objects.select_for_update().filter(ref=data.ref).first() if stored is not None else None
     if case is not None and case.channel != data.channel:
         raise LineError([("channel", f"case {data.ref} is already a {case.channel} case")], ref=data.ref)
     program = None
