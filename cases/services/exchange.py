@@ -16,7 +16,7 @@ from cases.errors import CaseError
 from cases.lib import exchange, money
 from cases.models import Case, CaseFlag
 from cases.services.intake import aid_record, blacklist_add, case_submit
-from matching.choices import RunStatus
+from matching.choices import ProposalStatus, RunStatus
 from matching.models import Award, MatchRun, Proposal
 from matching.services.programs import foundation_upsert, program_upsert
 
@@ -164,12 +164,15 @@ def latest_run() -> MatchRun | None:
 
 
 def proposals() -> Iterator[dict[str, Any]]:
-    """The proposals of the latest successful run: the ones that stand together."""
+    """The open proposals of the latest successful run: the ones that stand together.
+
+    Accepted ones are exported as awards, declined ones no longer stand: neither is counted twice.
+    """
     run = latest_run()
     if run is None:
         return
     rows = (
-        Proposal.objects.filter(run=run)
+        Proposal.objects.filter(run=run, status=ProposalStatus.OPEN)
         .order_by("id")
         .values("case__ref", "program__ref", "amount", "priority", "reason", "run_id", "status")
     )

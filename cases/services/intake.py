@@ -6,6 +6,7 @@ import hashlib
 from typing import Literal
 
 from django.db import transaction
+from django.db.models import Q
 
 from cases.choices import CaseStatus, Channel
 from cases.lib.exchange import AidInput, BlacklistInput, CaseInput, LineError
@@ -13,6 +14,7 @@ from cases.models import (
     AidRecord,
     BlacklistEntry,
     Case,
+    CaseEvent,
     CrowdfundingCampaign,
     Diagnosis,
     Document,
@@ -196,4 +198,23 @@ def blacklist_add(*, data: BlacklistInput) -> tuple[BlacklistEntry, Outcome]:
     if entry is not None and all(getattr(entry, k) == v for k, v in values.items()):
         return entry, "unchanged"
     entry, created = BlacklistEntry.objects.update_or_create(id_hash=id_hash(data.id_number), defaults=values)
+    named = Case.objects.filter(Q(patient_id_hash=entry.id_hash) | Q(campaign__raiser_id_hash=entry.id_hash))
+    cases_reverify(cases=named, reason="blacklist entry added or changed")
     return entry, "created" if created else "updated"
+
+
+def cases_reverify(*, cases, reason: str) -> int:
+    """Send cases back to verification in the next run, after something they were checked against changed."""
+    ids = list(
+        Case.objects.filter(pk__in=cases.values("pk"))
+        .exclude(status__in=[CaseStatus.PENDING, CaseStatus.REJECTED])
+        .values_list("pk", flat=True)
+    )
+    Case.objects.filter(pk__in=ids).update(status=CaseStatus.PENDING)
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(case_id=pk, code="case.pending", actor_label="system:reverify", data={"reason": reason})
+            for pk in ids
+        ]
+    )
+    return len(ids)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from cases.lib.exchange import FoundationInput, LineError, ProgramInput
-from cases.services.intake import Outcome
+from cases.models import Case
+from cases.services.intake import Outcome, cases_reverify
 from matching.choices import UsccStatus
 from matching.models import Foundation, Program
 
@@ -63,4 +65,11 @@ def program_upsert(*, data: ProgramInput) -> tuple[Program, Outcome]:
         "free_cycles": data.free_cycles,
         "hardship_free": data.hardship_free,
     }
-    return _upsert(Program, ref=data.ref, values=values)
+    program, outcome = _upsert(Program, ref=data.ref, values=values)
+    if outcome == "updated":
+        # Applications to the program are checked against its conditions and required documents.
+        cases_reverify(
+            cases=Case.objects.filter(Q(foundation_application__program=program) | Q(pap_application__program=program)),
+            reason=f"program {program.ref} changed",
+        )
+    return program, outcome

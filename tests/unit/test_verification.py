@@ -88,3 +88,17 @@ def test_an_override_needs_a_reason_and_survives_re_verification():
     assert case.status == CaseStatus.VERIFIED
     assert case.flags.get().override_reason.startswith("家访核实")
     assert case.events.filter(code="case.flag_overridden", actor=worker).exists()
+
+
+def test_a_blacklist_entry_added_later_sends_the_case_back_to_verification():
+    from cases.lib.exchange import BlacklistInput
+    from cases.services.intake import blacklist_add
+
+    number = id_number_for(BIRTH, sex="F")
+    case = verify(submit(case_payload(patient__id_number=number)))
+    assert case.status == CaseStatus.VERIFIED
+    blacklist_add(data=BlacklistInput(id_number=number, name="王小红", reason="重复筹款未公示"))
+    case.refresh_from_db()
+    assert case.status == CaseStatus.PENDING
+    assert case.events.filter(code="case.pending", data__reason="blacklist entry added or changed").exists()
+    assert Flag.BLACKLISTED in flags(verify(case))
