@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.choices import Flag
 from cases.errors import CaseError
 from cases.lib import idnumber
+from cases.lib.exchange import BlacklistInput
 from cases.models import (
     AccessLog,
     AidRecord,
@@ -21,12 +22,17 @@ from cases.models import (
     Person,
 )
 from cases.services.identity import id_hash
+from cases.services.intake import blacklist_add
 from cases.services.verification import case_queryset_for_verification, case_reject, case_verify, flag_override
 from matching.models import Proposal
 
 
 class ReasonActionForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class CaseActionForm(ReasonActionForm):
+    flag = forms.ChoiceField(label=_("flag"), choices=[("", "---------"), *Flag.choices], required=False)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -120,8 +126,8 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ("ref", "patient_name")
     date_hierarchy = "submitted_at"
     list_select_related = ("person",)
-    action_form = ReasonActionForm
-    actions = ("reverify", "reject")
+    action_form = CaseActionForm
+    actions = ("reverify", "override_flag", "reject")
     inlines = (DocumentInline, CheckResultInline, CaseFlagInline, ProposalInline, CaseEventInline)
     readonly_fields = (
         "ref", "channel", "source", "submitted_at", "person", "masked_id_number", "masked_phone", "patient_name",
@@ -193,6 +199,17 @@ class CaseAdmin(admin.ModelAdmin):
                 case_verify(case=case, user=request.user)
         self.message_user(request, _("%d case(s) re-verified.") % len(ids))
 
+    @admin.action(description=_("Override the chosen flag on selected cases (reason required)"))
+    def override_flag(self, request, queryset):
+        code, reason = request.POST.get("flag", ""), request.POST.get("reason", "")
+        flags = CaseFlag.objects.filter(case__in=queryset, code=code, overridden_at__isnull=True).select_related("case")
+        try:
+            count = sum(1 for flag in flags if flag_override(flag=flag, user=request.user, reason=reason))
+        except CaseError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return
+        self.message_user(request, _("%d flag(s) overridden.") % count)
+
     @admin.action(description=_("Reject selected cases (reason required)"))
     def reject(self, request, queryset):
         reason = request.POST.get("reason", "")
@@ -244,8 +261,21 @@ class PersonAdmin(admin.ModelAdmin):
         return False
 
 
+class BlacklistEntryForm(forms.ModelForm):
+    class Meta:
+        model = BlacklistEntry
+        fields = ("id_number", "name", "reason", "since")
+
+    def clean_id_number(self):
+        try:
+            return idnumber.parse(self.cleaned_data["id_number"]).value
+        except idnumber.IdNumberError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 @admin.register(BlacklistEntry)
 class BlacklistEntryAdmin(admin.ModelAdmin):
+    form = BlacklistEntryForm
     list_display = ("name", "masked_id", "reason", "since")
     search_fields = ("name", "reason")
 
@@ -261,10 +291,13 @@ class BlacklistEntryAdmin(admin.ModelAdmin):
         return ("masked_id",) if obj else ()
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.id_number = idnumber.normalise(obj.id_number)
-            obj.id_hash = id_hash(obj.id_number)
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service, so that cases naming this person are verified again.
+        entry, _ = blacklist_add(data=BlacklistInput(id_number=obj.id_number, name=obj.name, reason=obj.reason,
+                                                     since=obj.since))  # fmt: skip
+        obj.pk, obj.id_hash = entry.pk, entry.id_hash
 
 
 @admin.register(AidRecord)

@@ -1,11 +1,15 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from cases.models import Case
+from cases.services.intake import cases_reverify
 from matching.models import Award, Foundation, FoundationMember, MatchRun, Program, Proposal
 
 
@@ -23,12 +27,34 @@ class FoundationAdmin(admin.ModelAdmin):
     inlines = (FoundationMemberInline,)
 
 
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = Program
+        exclude = ("awarded_total",)
+
+    def clean_budget(self):
+        budget = self.cleaned_data["budget"]
+        if self.instance.pk and budget < self.instance.awarded_total:
+            raise forms.ValidationError(_("%(budget)s is below the %(awarded)s already awarded")
+                                        % {"budget": budget, "awarded": self.instance.awarded_total})  # fmt: skip
+        return budget
+
+
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):
+    form = ProgramForm
     list_display = ("ref", "name", "foundation", "channel", "aid_type", "cap_per_case", "budget", "awarded_total")
     list_filter = ("channel", "aid_type", "foundation")
     search_fields = ("ref", "name", "drug")
     readonly_fields = ("awarded_total",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            cases_reverify(
+                cases=Case.objects.filter(Q(foundation_application__program=obj) | Q(pap_application__program=obj)),
+                reason=f"program {obj.ref} changed in the admin by {request.user.get_username()}",
+            )
 
 
 @admin.register(MatchRun)

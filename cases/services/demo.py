@@ -17,7 +17,8 @@ from matching.models import Foundation, FoundationMember
 
 CASE_WORKER_PERMISSIONS = {
     "cases": ["view_case", "change_case", "view_caseflag", "change_caseflag", "view_person", "view_aidrecord",
-              "view_blacklistentry", "add_blacklistentry", "change_blacklistentry", "view_accesslog"],
+              "view_blacklistentry", "add_blacklistentry", "change_blacklistentry", "view_accesslog",
+              "view_caseevent", "view_checkresult", "view_document"],
     "matching": ["view_foundation", "view_program", "view_proposal", "view_award", "view_matchrun",
                  "change_matchrun"],
 }  # fmt: skip
