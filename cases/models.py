@@ -166,7 +166,7 @@ class Household(models.Model):
 class Diagnosis(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="diagnosis")
     text = models.CharField(_("diagnosis"), max_length=500)
-    icd10_given = models.CharField(_("ICD-10 as given"), max_length=16, blank=True)
+    icd10_given = models.CharField(_("ICD-10 as given"), max_length=32, blank=True)
     hospital = models.CharField(_("hospital"), max_length=128, blank=True)
     hospital_level = models.CharField(_("hospital level"), max_length=8, blank=True)
     diagnosed_on = models.DateField(_("diagnosed on"), null=True, blank=True)

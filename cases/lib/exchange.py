@@ -15,7 +15,7 @@ from typing import Any
 
 from cases.lib import icd10 as icd10_lib
 from cases.lib import idnumber, money, uscc
-from cases.lib.regions import PERMIT_PREFIXES, PROVINCES
+from cases.lib.regions import PERMIT_PREFIXES, PROVINCE_BY_NAME, PROVINCES
 
 CHANNELS = ("crowdfunding", "foundation_aid", "pap")
 PROGRAM_CHANNELS = ("foundation_aid", "pap")
@@ -45,6 +45,22 @@ class LineError(ValueError):
 def loads(line: str) -> Any:
     """JSON with numbers kept exact: 12000.50 becomes Decimal('12000.50'), never a float."""
     return json.loads(line, parse_float=Decimal)
+
+
+_DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": None})
+
+
+def _date_from_text(value: str) -> dt.date:
+    """ISO 8601, and the forms Chinese records also use: 2026/03/01, 2026.3.1, 2026年3月1日, 20260301."""
+    text = value.strip()
+    if "T" in text or " " in text:
+        text = text.replace(" ", "T").split("T", 1)[0]
+    if text.isdigit() and len(text) == 8:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    parts = text.translate(_DATE_SEPARATORS).split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    return dt.date.fromisoformat(text)
 
 
 class _Reader:
@@ -134,7 +150,7 @@ class _Reader:
             self.problem(name, "must be an ISO 8601 date string")
             return None
         try:
-            day = dt.date.fromisoformat(value[:10]) if "T" in value else dt.date.fromisoformat(value)
+            day = _date_from_text(value)
         except ValueError:
             self.problem(name, f"{value!r} is not an ISO 8601 date")
             return None
@@ -160,9 +176,12 @@ class _Reader:
         return moment
 
     def province(self, name: str, *, required: bool = False) -> str:
-        value = self.text(name, required=required, max_length=6)
-        if value and value[:2] not in PROVINCES and value[:2] not in PERMIT_PREFIXES:
-            self.problem(name, f"{value!r} is not a GB/T 2260 province code")
+        value = self.text(name, required=required, max_length=16)
+        if value in PROVINCE_BY_NAME:
+            return PROVINCE_BY_NAME[value]
+        if not value[:2].isdigit() or (value[:2] not in PROVINCES and value[:2] not in PERMIT_PREFIXES):
+            if value:
+                self.problem(name, f"{value!r} is not a GB/T 2260 province code")
             return ""
         return value[:2]
 
@@ -421,12 +440,9 @@ def parse_case(obj: dict, *, today: dt.date, tz: dt.tzinfo) -> CaseInput:
         )
     diagnosis = r.child("diagnosis", required=True)
     if diagnosis is not None:
-        code = diagnosis.text("icd10", max_length=16)
-        if code:
-            try:
-                code = icd10_lib.normalise(code)
-            except icd10_lib.Icd10Error as exc:
-                diagnosis.problem("icd10", str(exc))
+        # Kept as given: a code that does not read as ICD-10 flags the case for a case worker
+        # (unknown_diagnosis) rather than losing the whole application.
+        code = diagnosis.text("icd10", max_length=32)
         values.update(
             diagnosis_text=diagnosis.text("text", required=True, max_length=500),
             diagnosis_icd10=code,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-_CODE = re.compile(r"^[A-Z]\d{2}(\.\d{1,2})?$")
+_FOLD = str.maketrans({" ": None, "．": ".", "。": ".", "†": None, "*": None, "+": None})
 _CATEGORY = re.compile(r"^[A-Z]\d{2}$")
 _RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
 
@@ -16,15 +16,22 @@ class Icd10Error(ValueError):
     pass
 
 
+# The Chinese clinical edition (国家临床版) extends WHO codes: C34.900x001, C34.901, C92.000.
+_EXTENDED = re.compile(r"^([A-Z]\d{2})(?:\.?(\d)(\d*))?(?:X\d{3})?$")
+
+
 def normalise(raw: str) -> str:
-    """Upper case, no spaces, full-width dot folded, 'C920' read as 'C92.0'."""
-    value = raw.strip().upper().replace(" ", "").replace("．", ".").replace("。", ".")
-    if re.fullmatch(r"[A-Z]\d{3,4}", value):
-        value = f"{value[:3]}.{value[3:]}"
-    value = value.rstrip(".")
-    if not _CODE.match(value):
+    """The WHO ICD-10 code a written code stands for.
+
+    Upper case, no spaces, full-width dot folded, dagger and asterisk marks dropped, 'C920' read as
+    'C92.0', and the Chinese clinical edition's extensions cut back to the WHO subcategory.
+    """
+    value = raw.strip().upper().translate(_FOLD)
+    match = _EXTENDED.match(value)
+    if not match:
         raise Icd10Error(f"{raw!r} is not an ICD-10 code (expected a letter and two digits, like C92.0)")
-    return value
+    category_, subcategory, _extension = match.groups()
+    return f"{category_}.{subcategory}" if subcategory else category_
 
 
 def category(code: str) -> str:

@@ -40,3 +40,17 @@ PROVINCES: dict[str, str] = {
 # Residence permits for Hong Kong, Macao and Taiwan residents (港澳台居民居住证) carry these
 # prefixes in place of a mainland province code (GB 11643-1999 numbering, 2018 rules).
 PERMIT_PREFIXES: dict[str, str] = {"81": "香港", "82": "澳门", "83": "台湾"}
+
+
+def _short(name: str) -> str:
+    for suffix in ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+# Full and short names (河南省, 河南) to codes, for senders that write the name instead of the code.
+PROVINCE_BY_NAME: dict[str, str] = {
+    **{name: code for code, name in PROVINCES.items()},
+    **{_short(name): code for code, name in PROVINCES.items()},
+}

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cases.choices import CaseStatus, Flag
 from cases.errors import CaseError
-from cases.lib import idnumber, tiers
+from cases.lib import icd10, idnumber, tiers
 from cases.models import BlacklistEntry, Case, CaseFlag, CheckResult
 from cases.services.events import event_log
 from matching.lib.eligibility import unmet
@@ -89,11 +89,15 @@ def check_income(case: Case) -> Outcome:
 
 
 def check_diagnosis(case: Case) -> Outcome:
-    code = case.diagnosis.icd10_given
-    case.icd10 = code
-    if not code:
+    given = case.diagnosis.icd10_given
+    case.icd10 = ""
+    if not given:
         return Outcome(False, f"no ICD-10 code for {case.diagnosis.text!r}; a case worker must pick one")
-    return Outcome(True, f"ICD-10 {code} as given")
+    try:
+        case.icd10 = icd10.normalise(given)
+    except icd10.Icd10Error as exc:
+        return Outcome(False, f"{exc}; a case worker must pick the code for {case.diagnosis.text!r}")
+    return Outcome(True, f"ICD-10 {case.icd10}" + ("" if case.icd10 == given else f" (given as {given})"))
 
 
 def check_program_eligibility(case: Case) -> Outcome:

@@ -66,7 +66,9 @@ def test_reject_and_override_need_a_reason(client, worker):
 
 def test_a_blacklist_entry_added_in_the_admin_is_validated_and_reverifies_cases(client, worker):
     case = verified(patient__id_number=NUMBER)
-    response = client.post("/admin/cases/blacklistentry/add/", {"id_number": NUMBER[:-1] + "0", "name": "x", "reason": "y"})
+    response = client.post(
+        "/admin/cases/blacklistentry/add/", {"id_number": NUMBER[:-1] + "0", "name": "x", "reason": "y"}
+    )
     assert "check character" in response.content.decode()
     client.post("/admin/cases/blacklistentry/add/", {"id_number": NUMBER, "name": "王小红", "reason": "虚假筹款"})
     assert BlacklistEntry.objects.filter(name="王小红").exists()

@@ -46,13 +46,14 @@ def test_a_partner_submits_a_case_on_each_channel_and_it_is_verified(path, extra
 def test_bad_input_gets_every_problem_by_field():
     response = partner_client("p").post(
         "/api/v1/foundation-aid/cases/",
-        body(patient__id_number="123", household__annual_income="-1", diagnosis__icd10="cancer"),
+        body(patient__birth_date="2016-02-30", household__annual_income="-1", insurance__basic="commercial"),
         format="json",
     )
     assert response.status_code == 400
     errors = response.json()
     assert errors["household.annual_income"] == ["-1 is negative"]
-    assert "not an ICD-10 code" in errors["diagnosis.icd10"][0]
+    assert errors["patient.birth_date"] == ["'2016-02-30' is not an ISO 8601 date"]
+    assert "'commercial' is not one of employee, resident, none" in errors["insurance.basic"][0]
     assert not Case.objects.exists()
 
 

@@ -108,3 +108,12 @@ def test_the_command_exits_2_when_nothing_can_be_read(tmp_path):
     result = run_import(tmp_path / "missing.jsonl")
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+def test_dates_and_provinces_as_chinese_records_write_them_are_understood(tmp_path):
+    payload = case_payload(ref="C-5", patient__birth_date="2016年3月4日", patient__province="河南省",
+                           diagnosis__diagnosed_on="2026/09/01")  # fmt: skip
+    call_command("import_exchange", str(write(tmp_path, [payload])))
+    case = Case.objects.get(ref="C-5")
+    assert (case.patient_birth_date, case.patient_province) == (dt.date(2016, 3, 4), "41")
+    assert case.diagnosis.diagnosed_on == dt.date(2026, 9, 1)

@@ -77,6 +77,19 @@ def test_a_case_without_a_code_needs_a_diagnosis():
     assert flags(case) == {Flag.UNKNOWN_DIAGNOSIS}
 
 
+def test_a_code_that_is_not_icd10_is_kept_and_flagged_not_refused():
+    case = verify(submit(case_payload(diagnosis__icd10="肺癌")))
+    assert flags(case) == {Flag.UNKNOWN_DIAGNOSIS}
+    assert "'肺癌' is not an ICD-10 code" in case.flags.get().reason
+    assert case.icd10 == ""
+
+
+@pytest.mark.parametrize(("given", "normalised"), [("C34.900x001", "C34.9"), ("c920", "C92.0"), ("G63.2*", "G63.2")])
+def test_clinical_edition_and_loosely_written_codes_read_as_who_codes(given, normalised):
+    case = verify(submit(case_payload(diagnosis__icd10=given, patient__birth_date="1960-01-01")))
+    assert case.icd10 == normalised
+
+
 def test_an_override_needs_a_reason_and_survives_re_verification():
     worker = UserFactory(is_staff=True)
     case = verify(submit(case_payload(household__annual_income="300000")))
