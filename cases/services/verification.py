@@ -104,9 +104,13 @@ def check_program_eligibility(case: Case) -> Outcome:
     program = case.target_program
     if program is None:
         return Outcome(True, "no target program")
-    problems = unmet(program_rules(program), case_facts(case))
-    # Missing documents have their own check and flag.
-    problems = [p for p in problems if not p.startswith("missing documents")]
+    facts = case_facts(case)
+    problems = [
+        str(p)
+        for p in unmet(program_rules(program), facts)
+        # Missing documents and an unknown code have their own checks and flags.
+        if p.condition != "documents" and not (p.condition == "icd10" and not facts.icd10)
+    ]
     if problems:
         return Outcome(False, f"program {program.ref}: " + "; ".join(problems))
     return Outcome(True, f"meets the conditions of program {program.ref}")

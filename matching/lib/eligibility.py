@@ -28,27 +28,38 @@ class Facts:
     documents: frozenset[str]
 
 
-def unmet(rules: Rules, facts: Facts) -> list[str]:
-    """The conditions the case fails, in words; empty when it is eligible."""
+@dataclass(frozen=True)
+class Unmet:
+    """One condition a case fails: which (icd10, tier, age, sex, province, documents) and why."""
+
+    condition: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def unmet(rules: Rules, facts: Facts) -> list[Unmet]:
+    """The conditions the case fails; empty when it is eligible."""
     problems = []
     if rules.icd10:
         if not facts.icd10:
-            problems.append("diagnosis has no ICD-10 code")
+            problems.append(Unmet("icd10", "diagnosis has no ICD-10 code"))
         elif not icd10_lib.matches_any(facts.icd10, list(rules.icd10)):
-            problems.append(f"{facts.icd10} is not among {', '.join(rules.icd10)}")
+            problems.append(Unmet("icd10", f"{facts.icd10} is not among {', '.join(rules.icd10)}"))
     if rules.income_tiers and facts.tier not in rules.income_tiers:
-        problems.append(f"tier {facts.tier or 'unknown'} is not among {', '.join(rules.income_tiers)}")
+        problems.append(Unmet("tier", f"tier {facts.tier or 'unknown'} is not among {', '.join(rules.income_tiers)}"))
     if rules.age_min is not None and facts.age < rules.age_min:
-        problems.append(f"age {facts.age} is under {rules.age_min}")
+        problems.append(Unmet("age", f"age {facts.age} is under {rules.age_min}"))
     if rules.age_max is not None and facts.age > rules.age_max:
-        problems.append(f"age {facts.age} is over {rules.age_max}")
+        problems.append(Unmet("age", f"age {facts.age} is over {rules.age_max}"))
     if rules.sex and facts.sex != rules.sex:
-        problems.append(f"sex {facts.sex} is not {rules.sex}")
+        problems.append(Unmet("sex", f"sex {facts.sex} is not {rules.sex}"))
     if rules.provinces and facts.province not in rules.provinces:
-        problems.append(f"province {facts.province} is not among {', '.join(rules.provinces)}")
+        problems.append(Unmet("province", f"province {facts.province} is not among {', '.join(rules.provinces)}"))
     missing = [d for d in rules.required_documents if d not in facts.documents]
     if missing:
-        problems.append(f"missing documents: {', '.join(missing)}")
+        problems.append(Unmet("documents", f"missing documents: {', '.join(missing)}"))
     return problems
 
 
