@@ -126,8 +126,8 @@ def check(inputs: list[dict], outputs: list[dict]) -> tuple[dict, list[str]]:
         "episodes_with_proposals": len(proposed),
         "status": dict(sorted(_count(r["status"] for r in results.values()).items())),
         "flags": dict(sorted(_count(f for r in results.values() for f in r["flags"]).items())),
-        "tier_of_proposed": dict(sorted(_count(results[p["case"]]["tier"] for p in proposals if p["case"] in results).items())),
-    }  # fmt: skip
+        "tier_of_proposed": dict(sorted(_count(results[p["case"]]["tier"] for p in proposals).items())),
+    }
     return figures, problems
 
 
