@@ -126,7 +126,7 @@ def check(inputs: list[dict], outputs: list[dict]) -> tuple[dict, list[str]]:
         "episodes_with_proposals": len(proposed),
         "status": dict(sorted(_count(r["status"] for r in results.values()).items())),
         "flags": dict(sorted(_count(f for r in results.values() for f in r["flags"]).items())),
-        "tier_of_proposed": dict(sorted(_count(results[p["case"]]["tier"] for p in proposals).items())),
+        "tier_of_proposed": dict(sorted(_count(results.get(p["case"], {}).get("tier") for p in proposals).items())),
     }
     return figures, problems
 
