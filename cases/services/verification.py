@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cases.choices import CaseStatus, Flag
@@ -60,6 +61,8 @@ def check_identity_consistency(case: Case) -> Outcome:
 
 
 def check_blacklist(case: Case) -> Outcome:
+    if getattr(case, "blacklist_hit", True) is False:  # annotated by case_queryset_for_verification
+        return Outcome(True, "neither patient nor raiser is blacklisted")
     hashes = {"patient": case.patient_id_hash, "raiser": getattr(getattr(case, "campaign", None), "raiser_id_hash", "")}
     hits = {h.id_hash: h for h in BlacklistEntry.objects.filter(id_hash__in=[h for h in hashes.values() if h])}
     found = [f"{who} {hits[h].name} is blacklisted: {hits[h].reason}" for who, h in hashes.items() if h in hits]
@@ -135,9 +138,17 @@ def _raiser_id(case: Case) -> str:
 
 
 def case_queryset_for_verification():
-    return Case.objects.select_related(
-        "household", "diagnosis", "campaign", "foundation_application__program", "pap_application__program"
-    ).prefetch_related("documents", "flags")
+    """Cases with all that verification reads, in a fixed number of queries per batch."""
+    listed = BlacklistEntry.objects.filter(
+        Q(id_hash=OuterRef("patient_id_hash")) | Q(id_hash=OuterRef("campaign__raiser_id_hash"))
+    )
+    return (
+        Case.objects.select_related(
+            "household", "diagnosis", "campaign", "foundation_application__program", "pap_application__program"
+        )
+        .prefetch_related("documents")
+        .annotate(blacklist_hit=Exists(listed))
+    )
 
 
 @transaction.atomic
@@ -165,9 +176,9 @@ def case_verify(*, case: Case, user=None, actor_label: str = "system:verificatio
         unique_fields=["case", "check_code"],
         update_fields=["passed", "flag", "reason", "version", "checked_at"],
     )
-    flags_sync(case=case, raised=raised, owned=CHECK_FLAGS)
+    flags = flags_sync(case=case, raised=raised, owned=CHECK_FLAGS)
     previous = case.status
-    status_refresh(case=case)
+    status_refresh(case=case, flags=flags)
     case.save(update_fields=["status", "tier", "icd10", "updated_at"])
     if case.status != previous or previous == CaseStatus.PENDING:
         event_log(
@@ -177,26 +188,33 @@ def case_verify(*, case: Case, user=None, actor_label: str = "system:verificatio
     return case
 
 
-def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> None:
-    """Make the case's flags among `owned` exactly `raised`, keeping case workers' overrides."""
-    existing = {f.code: f for f in CaseFlag.objects.filter(case=case, code__in=owned)}
+def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> list[CaseFlag]:
+    """Make the case's flags among `owned` exactly `raised`, keeping case workers' overrides.
+
+    Returns all the case's flags afterwards, owned or not.
+    """
+    flags = {f.code: f for f in CaseFlag.objects.filter(case=case)}
     for code, reason in raised.items():
-        flag = existing.get(code)
+        flag = flags.get(code)
         if flag is None:
-            CaseFlag.objects.create(case=case, code=code, reason=reason)
+            flags[code] = CaseFlag.objects.create(case=case, code=code, reason=reason)
         elif flag.reason != reason:
             flag.reason = reason
             flag.save(update_fields=["reason"])
-    stale = [f.pk for code, f in existing.items() if code not in raised]
+    stale = [code for code in flags if code in owned and code not in raised]
     if stale:
-        CaseFlag.objects.filter(pk__in=stale).delete()
+        CaseFlag.objects.filter(case=case, code__in=stale).delete()
+    return [flag for code, flag in flags.items() if code not in stale]
 
 
-def status_refresh(*, case: Case) -> None:
+def status_refresh(*, case: Case, flags: list[CaseFlag] | None = None) -> None:
     """Flagged while any flag is active; verified otherwise. A rejection is final until undone."""
     if case.status == CaseStatus.REJECTED:
         return
-    active = CaseFlag.objects.filter(case=case, overridden_at__isnull=True).exists()
+    if flags is None:
+        active = CaseFlag.objects.filter(case=case, overridden_at__isnull=True).exists()
+    else:
+        active = any(flag.active for flag in flags)
     case.status = CaseStatus.FLAGGED if active else CaseStatus.VERIFIED
 
 

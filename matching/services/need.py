@@ -113,10 +113,10 @@ def _duplicate_flag_sync(*, case: Case, carrier_id: int | None) -> None:
     if carrier_id is not None:
         carrier_ref = Case.objects.filter(pk=carrier_id).values_list("ref", flat=True).first()
         raised[Flag.DUPLICATE_APPLICATION] = f"same person and illness as case {carrier_ref}, which carries the need"
-    flags_sync(case=case, raised=raised, owned=frozenset({Flag.DUPLICATE_APPLICATION}))
+    flags = flags_sync(case=case, raised=raised, owned=frozenset({Flag.DUPLICATE_APPLICATION}))
     if case.status != CaseStatus.PENDING:
         previous = case.status
-        status_refresh(case=case)
+        status_refresh(case=case, flags=flags)
         if case.status != previous:
             Case.objects.filter(pk=case.pk).update(status=case.status)
             event_log(case=case, code=f"case.{case.status}", actor_label="system:nightly",
