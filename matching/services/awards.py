@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cases.choices import BLOCKING_FLAGS, CaseStatus
 from cases.errors import CaseError
 from cases.models import Person
 from cases.services.events import event_log
@@ -45,6 +46,10 @@ def proposal_accept(*, proposal_id: int, user, amount: Decimal | None = None) ->
             amount = proposal.amount if amount is None else amount
             if amount <= 0 or amount > proposal.amount:
                 raise CaseError(f"amount must be above 0 and at most the proposed {proposal.amount}")
+            if case.status in (CaseStatus.REJECTED, CaseStatus.PENDING):
+                raise CaseError(f"case {case.ref} is {case.status} since the proposal; it cannot be awarded now")
+            if case.flags.filter(code__in=BLOCKING_FLAGS, overridden_at__isnull=True).exists():
+                raise CaseError(f"case {case.ref} carries a flag that bars aid")
             # Lock order: person (episode) then program, the same for every accept.
             Person.objects.select_for_update().filter(pk=case.person_id).first()
             program = Program.objects.select_for_update().get(pk=proposal.program_id)

@@ -23,6 +23,11 @@ from .conftest import run_together
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+def _verified_case(**overrides) -> Case:
+    # Only a case that passed verification can be awarded: a pending one may have changed.
+    return case_verify(case=submit(case_payload(**overrides)))
+
+
 def _finished_run() -> MatchRun:
     # Made directly, as finished, so it does not hold the single "running" slot.
     return MatchRun.objects.create(trigger="test", status=RunStatus.SUCCEEDED)
@@ -63,7 +68,7 @@ def test_simultaneous_accepts_never_spend_more_than_the_program_budget():
     program = ProgramFactory(budget=Decimal("30000.00"), cap_per_case=Decimal("10000.00"))
     run = _finished_run()
     proposals = [
-        _propose(run=run, case=submit(case_payload()), program=program, amount=Decimal("10000.00")) for _ in range(10)
+        _propose(run=run, case=_verified_case(), program=program, amount=Decimal("10000.00")) for _ in range(10)
     ]
     users = _members(program.foundation, len(proposals))
 
@@ -85,7 +90,7 @@ def test_simultaneous_accepts_never_spend_more_than_the_program_budget():
 def test_the_same_proposal_accepted_five_times_at_once_makes_one_award():
     # given: one open proposal
     program = ProgramFactory()
-    proposal = _propose(run=_finished_run(), case=submit(case_payload()), program=program, amount=Decimal("20000.00"))
+    proposal = _propose(run=_finished_run(), case=_verified_case(), program=program, amount=Decimal("20000.00"))
     users = _members(program.foundation, 5)
 
     # when: five foundation staff accept it at the same moment
@@ -101,7 +106,7 @@ def test_the_same_proposal_accepted_five_times_at_once_makes_one_award():
 
 def _one_case_many_programs(*, programs: int) -> tuple[list[Proposal], list]:
     """One case asking 200 000, proposed 10 000 by each of many programs of one foundation."""
-    case = submit(case_payload(request__amount="200000"))
+    case = _verified_case(request__amount="200000")
     first = ProgramFactory()
     others = [ProgramFactory(foundation=first.foundation) for _ in range(programs - 1)]
     run = _finished_run()

@@ -91,3 +91,16 @@ def test_the_portal_shows_only_the_foundations_own_objects(client, member):
 def test_a_user_outside_any_foundation_is_forbidden(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="x-long-password-1"))
     assert client.get("/portal/").status_code == 403
+
+
+def test_a_case_rejected_or_changed_since_its_proposal_cannot_be_awarded(member):
+    from cases.services.verification import case_reject
+
+    program = ProgramFactory(foundation=member.foundation)
+    changed, rejected = open_proposal(program), open_proposal(program)
+    submit(case_payload(ref=changed.case.ref, request__amount="250000"))  # resubmitted: pending again
+    case_reject(case=rejected.case, user=member.user, reason="材料伪造")
+    for proposal in (changed, rejected):
+        with pytest.raises(CaseError, match="cannot be awarded now"):
+            proposal_accept(proposal_id=proposal.pk, user=member.user)
+    assert not Award.objects.exists()
