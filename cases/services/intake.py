@@ -35,7 +35,6 @@ def _digest(data: CaseInput) -> str:
     return hashlib.sha256(repr(data).encode()).hexdigest()
 
 
-@transaction.atomic
 def case_submit(*, data: CaseInput, user=None, actor_label: str = "") -> tuple[Case, Outcome]:
     """Store a case (new, or an update of the same ref); verification comes after, not here.
 
@@ -43,10 +42,15 @@ def case_submit(*, data: CaseInput, user=None, actor_label: str = "") -> tuple[C
     unless a case worker has rejected it.
     """
     digest = _digest(data)
-    stored = Case.objects.filter(ref=data.ref).values_list("payload_digest", flat=True).first()
-    if stored == digest:
-        return Case.objects.get(ref=data.ref), "unchanged"
-    case = Case.objects.select_for_update().filter(ref=data.ref).first() if stored is not None else None
+    stored = Case.objects.filter(ref=data.ref).values_list("pk", "payload_digest").first()
+    if stored is not None and stored[1] == digest:
+        return Case.objects.get(pk=stored[0]), "unchanged"
+    return _case_store(data=data, digest=digest, user=user, actor_label=actor_label)
+
+
+@transaction.atomic
+def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tuple[Case, Outcome]:
+    case = Case.objects.select_for_update().filter(ref=data.ref).first()
     if case is not None and case.channel != data.channel:
         raise LineError([("channel", f"case {data.ref} is already a {case.channel} case")], ref=data.ref)
     program = None

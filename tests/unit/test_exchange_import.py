@@ -117,3 +117,12 @@ def test_dates_and_provinces_as_chinese_records_write_them_are_understood(tmp_pa
     case = Case.objects.get(ref="C-5")
     assert (case.patient_birth_date, case.patient_province) == (dt.date(2016, 3, 4), "41")
     assert case.diagnosis.diagnosed_on == dt.date(2026, 9, 1)
+
+
+def test_import_does_a_bounded_number_of_queries_per_line(tmp_path, django_assert_max_num_queries):
+    # A hot path for large partner files: pin its cost so a change that adds queries is seen.
+    path = write(tmp_path, [FOUNDATION, PROGRAM] + [case_payload(target_program="P1") for _ in range(20)])
+    with django_assert_max_num_queries(2 * 10 + 20 * 16):
+        call_command("import_exchange", str(path))
+    with django_assert_max_num_queries(2 * 8 + 20 * 4):  # unchanged lines cost less
+        call_command("import_exchange", str(path))
