@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from cases.lib import idnumber, uscc
+from cases.lib.exchange import DOCUMENT_TYPES
 from cases.lib.regions import PROVINCES
 
 # --------------------------------------------------------------------------------------------
@@ -499,12 +500,6 @@ AID_PROVIDER_WEIGHTS = {
     "crowdfunding": (10, 35),
 }
 OTHER_FOUNDATIONS = ("某市慈善总会", "县慈善会", "爱心企业定向捐助")
-
-DOCUMENT_TYPES = (
-    "id_card", "household_register", "diagnosis_certificate", "medical_record", "discharge_summary",
-    "hospital_invoice", "insurance_settlement", "income_proof", "dibao_certificate", "prescription",
-    "asset_declaration", "bank_account",
-)  # fmt: skip
 
 # How often each document comes with an application, by channel.
 DOCUMENT_SHARES = {
