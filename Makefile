@@ -9,6 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 .PHONY: demo install test test-unit test-integration test-e2e services browser clean
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
+	bash scripts/python-venv.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -18,7 +19,7 @@ install: $(BIN)/activate
 
 # The main job on embedded defaults: SQLite, tasks in-process. Serves on 127.0.0.1:$(PORT).
 demo: install
-	rm -f tongzhou.sqlite3
+	rm -f tongzhou.sqlite3 tongzhou.sqlite3-wal tongzhou.sqlite3-shm
 	$(BIN)/python manage.py migrate --verbosity 0
 	$(BIN)/python manage.py demo_setup --cases 2000
 	$(BIN)/python manage.py run_nightly --progress
@@ -47,4 +48,4 @@ browser:
 	bash scripts/browser.sh
 
 clean:
-	rm -rf $(VENV) tongzhou.sqlite3 .pytest_cache
+	rm -rf $(VENV) tongzhou.sqlite3 tongzhou.sqlite3-wal tongzhou.sqlite3-shm .pytest_cache

@@ -85,20 +85,23 @@ def check(inputs: list[dict], outputs: list[dict]) -> tuple[dict, list[str]]:
         r = results[ref]
         return (r["person"], r["icd10"][:3]) if r.get("icd10") else ("case", ref)
 
-    live = [ref for ref in cases if ref in results and results[ref]["status"] != "rejected"]
+    known = [ref for ref in cases if ref in results]
+    live = [ref for ref in known if results[ref]["status"] != "rejected"]
     asked, received, proposed = defaultdict(Decimal), defaultdict(Decimal), defaultdict(Decimal)
     for ref in live:
         key = episode(ref)
         asked[key] = max(asked[key], _money(cases[ref]["request"]["amount"]))
-        received[key] += _money(cases[ref].get("raised") or 0)
+    # A rejected case asks for nothing, but what it received was still paid for the illness.
+    for ref in known:
+        received[episode(ref)] += _money(cases[ref].get("raised") or 0)
     person_of_number = {
         idnumber.normalise(cases[ref]["patient"]["id_number"]): results[ref]["person"]
-        for ref in live
+        for ref in known
         if cases[ref]["patient"].get("id_number")
     }
     for aid in aids:
         keys = []
-        if aid.get("case") in results and aid["case"] in live:
+        if aid.get("case") in results:
             keys = [episode(aid["case"])]
         elif aid.get("patient_id_number"):
             person = person_of_number.get(idnumber.normalise(aid["patient_id_number"]))
@@ -106,7 +109,7 @@ def check(inputs: list[dict], outputs: list[dict]) -> tuple[dict, list[str]]:
         for key in keys:
             received[key] += _money(aid["amount"])
     for item in awards:
-        if item["case"] in live:
+        if item["case"] in results:
             received[episode(item["case"])] += _money(item["amount"])
     for p in proposals:
         if p["case"] in live:

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -25,6 +27,8 @@ from cases.services.identity import id_hash
 from cases.services.intake import blacklist_add
 from cases.services.verification import case_queryset_for_verification, case_reject, case_verify, flag_override
 from matching.models import Proposal
+
+MASKED_ID = re.compile(r"\d{4}\*{10}[\dX]{4}")
 
 
 class ReasonActionForm(ActionForm):
@@ -155,12 +159,12 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().upper()
-        if len(term) == 18 and "*" not in term:
+        if idnumber.is_valid(term):
             return queryset.filter(patient_id_hash=id_hash(term)), False
-        if "*" in term and len(term) == 18:
-            # A masked number as shown in lists: 1101**********002X.
-            head, tail = term.split("*", 1)[0], term.rsplit("*", 1)[-1]
-            return queryset.filter(patient_id_number__startswith=head, patient_id_number__endswith=tail), False
+        if MASKED_ID.fullmatch(term):
+            # Exactly the mask the lists show (1101**********002X); any other pattern would let a
+            # search reveal hidden digits one at a time.
+            return queryset.filter(patient_id_number__startswith=term[:4], patient_id_number__endswith=term[-4:]), False
         return super().get_search_results(request, queryset, search_term)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

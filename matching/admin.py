@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from cases.services.intake import cases_reverify
 from matching.models import Award, Foundation, FoundationMember, MatchRun, Program, Proposal
+from matching.services.proposals import proposals_supersede
 
 
 class FoundationMemberInline(admin.TabularInline):
@@ -48,12 +49,22 @@ class ProgramAdmin(admin.ModelAdmin):
     search_fields = ("ref", "name", "drug")
     readonly_fields = ("awarded_total",)
 
+    @transaction.atomic
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and form.changed_data:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The awarded total belongs to the award service: never write back the value this form read.
+        locked = Program.objects.select_for_update().get(pk=obj.pk)
+        obj.awarded_total = locked.awarded_total
+        changed = [name for name in form.changed_data if name != "awarded_total"]
+        if changed:
+            obj.save(update_fields=changed)
+            reason = f"program {obj.ref} changed in the admin by {request.user.get_username()}"
+            proposals_supersede(program=obj, reason=reason)
             cases_reverify(
                 cases=Case.objects.filter(Q(foundation_application__program=obj) | Q(pap_application__program=obj)),
-                reason=f"program {obj.ref} changed in the admin by {request.user.get_username()}",
+                reason=reason,
             )
 
 

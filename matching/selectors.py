@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from cases.models import Case
 from matching.lib.eligibility import Facts, Rules
@@ -22,7 +23,7 @@ def program_rules(program: Program) -> Rules:
 def case_facts(case: Case, documents: frozenset[str] | None = None) -> Facts:
     """What eligibility looks at; age is taken at diagnosis (or at submission when undated)."""
     diagnosis = getattr(case, "diagnosis", None)
-    on = (diagnosis.diagnosed_on if diagnosis else None) or case.submitted_at.date()
+    on = (diagnosis.diagnosed_on if diagnosis else None) or timezone.localdate(case.submitted_at)
     if documents is None:
         documents = frozenset(d.doc_type for d in case.documents.all())
     return Facts(

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Debian's chromium for the portal's end-to-end tests; Playwright drives it, never downloads one.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 if [[ ! -x /usr/bin/chromium ]]; then
   echo "installing Debian's chromium"
-  if [[ $(id -u) -eq 0 ]]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi
 /usr/bin/chromium --version

@@ -3,11 +3,7 @@
 # packages and starting them when they do not. Fails loudly rather than letting tests skip.
 set -euo pipefail
 
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
-}
+source "$(dirname "$0")/lib.sh"
 
 if ! command -v pg_isready >/dev/null || ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then

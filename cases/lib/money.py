@@ -36,10 +36,10 @@ def parse(raw: object) -> Decimal:
         raise MoneyError("must be a finite amount")
     if value < 0:
         raise MoneyError(f"{value} is negative")
+    if value > MAX_AMOUNT:  # before quantize, which cannot represent huge values
+        raise MoneyError(f"{value} is larger than {MAX_AMOUNT}")
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(f"{value} has more than two decimals")
-    if value > MAX_AMOUNT:
-        raise MoneyError(f"{value} is larger than {MAX_AMOUNT}")
     return value.quantize(CENT)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ def _store(obj: dict, *, user, today, tz) -> tuple[str, str]:
     return kind, outcome
 
 
+logger = logging.getLogger(__name__)
+
 # Lines stored per transaction; each line still has its own savepoint, so a bad line costs only
 # itself. Committing in batches rather than per line is what makes large files fast on SQLite.
 IMPORT_BATCH = 500
@@ -106,6 +109,8 @@ def _import_line(number: int, line: str, *, report: ImportReport, user, today, t
         obj = exchange.loads(line)
     except json.JSONDecodeError as exc:
         return reject("invalid", None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+    except (ValueError, RecursionError) as exc:  # numbers too long to convert, nesting too deep
+        return reject("invalid", None, f"not readable JSON: {str(exc)[:200]}")
     if not isinstance(obj, dict):
         return reject("invalid", None, "a line must be a JSON object with a kind")
     kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "invalid"
@@ -119,6 +124,10 @@ def _import_line(number: int, line: str, *, report: ImportReport, user, today, t
         return reject(kind, ref, str(exc))
     except (IntegrityError, DataError) as exc:
         return reject(kind, ref, f"refused by the database: {exc}")
+    except Exception:
+        # A defect of ours must not cost the sender the other lines of the batch.
+        logger.exception("import: line %s (ref %s) failed", number, ref)
+        return reject(kind, ref, "internal error while storing this line; it has been logged")
     report.counts[f"{kind}.{outcome}"] += 1
 
 

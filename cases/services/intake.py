@@ -26,6 +26,7 @@ from cases.models import (
 from cases.services.events import event_log
 from cases.services.identity import id_hash, person_for_case
 from matching.models import Program
+from matching.services.proposals import proposals_supersede
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -112,6 +113,9 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
     if not created:
         case.documents.all().delete()
     Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
+    if not created:
+        # What the episode asks for may have changed: its open proposals no longer stand.
+        proposals_supersede(cases=Case.objects.filter(person=case.person_id), reason=f"case {case.ref} updated")
     event_log(
         case=case,
         code="case.submitted" if created else "case.updated",
@@ -180,6 +184,9 @@ def aid_record(*, data: AidInput) -> tuple[AidRecord, Outcome]:
     if record is not None and all(getattr(record, k) == v for k, v in values.items()):
         return record, "unchanged"
     record, created = AidRecord.objects.update_or_create(ref=data.ref, defaults=values)
+    if person is not None:
+        # Aid received lowers the need that open proposals were sized to.
+        proposals_supersede(cases=Case.objects.filter(person=person), reason=f"aid {data.ref} recorded")
     return record, "created" if created else "updated"
 
 
@@ -204,6 +211,7 @@ def blacklist_add(*, data: BlacklistInput) -> tuple[BlacklistEntry, Outcome]:
     entry, created = BlacklistEntry.objects.update_or_create(id_hash=id_hash(data.id_number), defaults=values)
     named = Case.objects.filter(Q(patient_id_hash=entry.id_hash) | Q(campaign__raiser_id_hash=entry.id_hash))
     cases_reverify(cases=named, reason="blacklist entry added or changed")
+    proposals_supersede(cases=named, reason="blacklist entry added or changed")
     return entry, "created" if created else "updated"
 
 

@@ -13,13 +13,14 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cases.choices import CaseStatus, Flag
+from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
 from cases.errors import CaseError
 from cases.lib import icd10, idnumber, tiers
 from cases.models import BlacklistEntry, Case, CaseFlag, CheckResult
 from cases.services.events import event_log
 from matching.lib.eligibility import unmet
 from matching.selectors import case_facts, program_rules
+from matching.services.proposals import proposals_supersede
 
 VERSION = "1"
 
@@ -177,8 +178,10 @@ def case_verify(*, case: Case, user=None, actor_label: str = "system:verificatio
         update_fields=["passed", "flag", "reason", "version", "checked_at"],
     )
     flags = flags_sync(case=case, raised=raised, owned=CHECK_FLAGS)
+    if any(flag.active and flag.code in BLOCKING_FLAGS for flag in flags):
+        proposals_supersede(cases=Case.objects.filter(pk=case.pk), reason="a flag that bars aid was raised")
     previous = case.status
-    status_refresh(case=case, flags=flags)
+    status_refresh(case=case, flags=flags, verifying=True)
     case.save(update_fields=["status", "tier", "icd10", "updated_at"])
     if case.status != previous or previous == CaseStatus.PENDING:
         event_log(
@@ -200,16 +203,22 @@ def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> 
             flags[code] = CaseFlag.objects.create(case=case, code=code, reason=reason)
         elif flag.reason != reason:
             flag.reason = reason
-            flag.save(update_fields=["reason"])
+            fields = ["reason"]
+            if flag.code in BLOCKING_FLAGS and not flag.active:
+                # New facts behind a flag that bars aid (another blacklisting): the old override no longer covers it.
+                flag.overridden_at, flag.overridden_by, flag.override_reason = None, None, ""
+                fields += ["overridden_at", "overridden_by", "override_reason"]
+            flag.save(update_fields=fields)
     stale = [code for code in flags if code in owned and code not in raised]
     if stale:
         CaseFlag.objects.filter(case=case, code__in=stale).delete()
     return [flag for code, flag in flags.items() if code not in stale]
 
 
-def status_refresh(*, case: Case, flags: list[CaseFlag] | None = None) -> None:
-    """Flagged while any flag is active; verified otherwise. A rejection is final until undone."""
-    if case.status == CaseStatus.REJECTED:
+def status_refresh(*, case: Case, flags: list[CaseFlag] | None = None, verifying: bool = False) -> None:
+    """Flagged while any flag is active; verified otherwise. A rejection is final until undone,
+    and only verification itself takes a case out of pending."""
+    if case.status == CaseStatus.REJECTED or (case.status == CaseStatus.PENDING and not verifying):
         return
     if flags is None:
         active = CaseFlag.objects.filter(case=case, overridden_at__isnull=True).exists()
@@ -227,7 +236,7 @@ def flag_override(*, flag: CaseFlag, user, reason: str) -> CaseFlag:
     flag.overridden_by = user
     flag.override_reason = reason.strip()
     flag.save(update_fields=["overridden_at", "overridden_by", "override_reason"])
-    case = flag.case
+    case = Case.objects.select_for_update().get(pk=flag.case_id)  # its status now, not as the caller saw it
     status_refresh(case=case)
     case.save(update_fields=["status", "updated_at"])
     event_log(case=case, code="case.flag_overridden", user=user, data={"flag": flag.code, "reason": reason})
@@ -241,5 +250,7 @@ def case_reject(*, case: Case, user, reason: str) -> Case:
     case.status = CaseStatus.REJECTED
     case.need = 0
     case.save(update_fields=["status", "need", "updated_at"])
+    # The episode's carrier and need change with it: its open proposals no longer stand.
+    proposals_supersede(cases=Case.objects.filter(person=case.person_id), reason=f"case {case.ref} rejected")
     event_log(case=case, code="case.rejected", user=user, data={"reason": reason})
     return case

@@ -55,9 +55,9 @@ def episode_key(row: CaseRow) -> tuple:
 
 
 def episodes(cases: list[CaseRow], aids: list[AidRow]) -> list[EpisodeNeed]:
-    live = [c for c in cases if not c.rejected]
+    """Group cases into episodes; rejected cases ask for nothing but what they received still counts."""
     groups: dict[tuple, list[CaseRow]] = defaultdict(list)
-    for row in live:
+    for row in cases:
         groups[episode_key(row)].append(row)
     key_of_case = {row.id: key for key, rows in groups.items() for row in rows}
     keys_of_person: dict[int, list[tuple]] = defaultdict(list)
@@ -71,14 +71,17 @@ def episodes(cases: list[CaseRow], aids: list[AidRow]) -> list[EpisodeNeed]:
 
     result = []
     for key, rows in groups.items():
+        live = [r for r in rows if not r.rejected]
+        if not live:
+            continue
         # The carrier is the case matching can serve (not blocked), else the earliest.
-        carrier = min(rows, key=lambda r: (r.blocked, r.submitted_at, r.id))
+        carrier = min(live, key=lambda r: (r.blocked, r.submitted_at, r.id))
         received = sum((r.raised + r.awarded for r in rows), ZERO) + aid_by_key[key]
         result.append(
             EpisodeNeed(
                 carrier_id=carrier.id,
-                case_ids=tuple(r.id for r in rows),
-                asked=max(r.request_amount for r in rows),
+                case_ids=tuple(r.id for r in live),
+                asked=max(r.request_amount for r in live),
                 received=received,
             )
         )

@@ -66,7 +66,8 @@ def _proposal_page(request, foundation, proposal, *, accept_form=None, decline_f
         "foundation": foundation,
         "proposal": proposal,
         "case": proposal.case,
-        # Flags a case worker has not yet resolved: the foundation decides knowing them.
+        # Flags a case worker has not yet resolved: the foundation decides knowing them. Their
+        # reasons stay with case workers: they can name third parties or digits of an identity number.
         "active_flags": proposal.case.flags.filter(overridden_at__isnull=True).order_by("code"),
         "accept_form": accept_form or AcceptForm(),
         "decline_form": decline_form or DeclineForm(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.choices import BLOCKING_FLAGS, CaseStatus
@@ -18,7 +17,9 @@ from cases.errors import CaseError
 from cases.models import Person
 from cases.services.events import event_log
 from matching.choices import ProposalStatus
+from matching.lib.eligibility import unmet
 from matching.models import Award, FoundationMember, Program, Proposal
+from matching.selectors import case_facts, program_rules
 from matching.services.need import episode_need_for_case
 
 
@@ -58,12 +59,20 @@ def proposal_accept(*, proposal_id: int, user, amount: Decimal | None = None) ->
                 raise CaseError(f"case {case.ref} no longer carries its episode's need")
             if amount > episode.need:
                 raise CaseError(f"{amount} is more than the episode's remaining need {episode.need}")
+            if amount > program.cap_per_case:
+                raise CaseError(f"{amount} is more than program {program.ref}'s cap per case {program.cap_per_case}")
+            unmet_now = unmet(program_rules(program), case_facts(case))
+            if unmet_now:
+                raise CaseError(
+                    f"case {case.ref} no longer meets program {program.ref}: {'; '.join(map(str, unmet_now))}"
+                )
             if amount > program.remaining_budget:
                 raise CaseError(
                     f"{amount} is more than program {program.ref}'s remaining budget {program.remaining_budget}"
                 )
             award = Award.objects.create(case=case, program=program, proposal=proposal, amount=amount, created_by=user)
-            Program.objects.filter(pk=program.pk).update(awarded_total=F("awarded_total") + amount)
+            # Computed in Python on the locked row: exact decimals on every database.
+            Program.objects.filter(pk=program.pk).update(awarded_total=program.awarded_total + amount)
             proposal.status = ProposalStatus.ACCEPTED
             proposal.decided_by, proposal.decided_at = user, timezone.now()
             proposal.save(update_fields=["status", "decided_by", "decided_at"])

@@ -23,9 +23,9 @@ from cases.services.identity import person_for_case
 from cases.services.intake import aid_link_persons
 from cases.services.verification import case_queryset_for_verification, case_verify
 from matching.choices import RunStatus
-from matching.models import MatchRun
+from matching.models import MatchRun, Program
 from matching.services.need import need_compute_all
-from matching.services.proposals import proposals_make
+from matching.services.proposals import proposals_make, proposals_supersede
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +52,23 @@ def run_start(*, trigger: str) -> MatchRun:
 
 def step_verify_pending(*, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     pending_ids = list(Case.objects.filter(status=CaseStatus.PENDING).values_list("id", flat=True))
+    verified = failed = 0
     for start in range(0, len(pending_ids), VERIFY_CHUNK):
         chunk = pending_ids[start : start + VERIFY_CHUNK]
         with transaction.atomic():
-            for case in case_queryset_for_verification().filter(id__in=chunk):
-                case_verify(case=case, actor_label="system:nightly")
+            # Still pending when the chunk is read: a case verified meanwhile (after intake) is skipped.
+            for case in case_queryset_for_verification().filter(id__in=chunk, status=CaseStatus.PENDING):
+                try:
+                    with transaction.atomic():
+                        case_verify(case=case, actor_label="system:nightly")
+                    verified += 1
+                except Exception:
+                    # One case must not cost the others their verification; it stays pending for the next run.
+                    logger.exception("nightly: verifying case %s failed", case.ref)
+                    failed += 1
         if progress:
             progress(min(start + VERIFY_CHUNK, len(pending_ids)), len(pending_ids))
-    return {"verified": len(pending_ids)}
+    return {"verified": verified, "failed": failed}
 
 
 def step_resolve_identities() -> dict[str, int]:
@@ -84,29 +93,39 @@ def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | Non
     def report(step: str) -> Callable[[int, int], None] | None:
         return (lambda done, total: progress(step, done, total)) if progress else None
 
-    steps: list[tuple[str, Callable[[], dict[str, int]]]] = [
-        ("verify", lambda: step_verify_pending(progress=report("verify"))),
-        ("resolve", step_resolve_identities),
-        ("need", need_compute_all),
-        ("match", lambda: proposals_make(run=run)),
-    ]
+    def timed(name: str, step: Callable[[], dict[str, int]]) -> None:
+        started = time.monotonic()
+        counts = step()
+        run.step_timings[name] = round(time.monotonic() - started, 3)
+        run.counts.update({f"{name}.{k}": v for k, v in counts.items()})
+        run.save(update_fields=["step_timings", "counts"])
+        if progress and name != "verify":  # verify reports per chunk as it goes
+            progress(name, 1, 1)
+
     try:
-        for name, step in steps:
-            started = time.monotonic()
-            counts = step()
-            run.step_timings[name] = round(time.monotonic() - started, 3)
-            run.counts.update({f"{name}.{k}": v for k, v in counts.items()})
-            run.save(update_fields=["step_timings", "counts"])
-            if progress and name != "verify":  # verify reports per chunk as it goes
-                progress(name, 1, 1)
-    except Exception:
-        run.status = RunStatus.FAILED
-        run.error = traceback.format_exc()[-4000:]
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
+        timed("verify", lambda: step_verify_pending(progress=report("verify")))
+        timed("resolve", step_resolve_identities)
+        with transaction.atomic():
+            # Need and proposals are computed on one state: accepting an award locks its program,
+            # so none can land between the need this run computes and the proposals it makes.
+            list(Program.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+            timed("need", need_compute_all)
+            timed("match", lambda: proposals_make(run=run))
+    except BaseException:  # an interrupted run must not hold the slot until it goes stale
+        _run_finish(run, RunStatus.FAILED, error=traceback.format_exc()[-4000:])
         logger.exception("nightly run %s failed", run.pk)
         raise
-    run.status = RunStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "finished_at"])
+    if not _run_finish(run, RunStatus.SUCCEEDED):
+        proposals_supersede(run=run, reason=f"run {run.pk} was declared abandoned while it ran")
+        raise RuntimeError(f"nightly run {run.pk} was declared abandoned while it ran; its proposals are withdrawn")
     return run
+
+
+def _run_finish(run: MatchRun, status: str, error: str = "") -> bool:
+    """Close the run if it is still the running one (a stale takeover may have failed it meanwhile)."""
+    run.status, run.error, run.finished_at = status, error, timezone.now()
+    return bool(
+        MatchRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=status, error=error, finished_at=run.finished_at
+        )
+    )

@@ -8,6 +8,7 @@ from cases.models import Case
 from cases.services.intake import Outcome, cases_reverify
 from matching.choices import UsccStatus
 from matching.models import Foundation, Program
+from matching.services.proposals import proposals_supersede
 
 
 def _upsert(model, *, ref: str, values: dict) -> tuple[object, Outcome]:
@@ -67,6 +68,7 @@ def program_upsert(*, data: ProgramInput) -> tuple[Program, Outcome]:
     }
     program, outcome = _upsert(Program, ref=data.ref, values=values)
     if outcome == "updated":
+        proposals_supersede(program=program, reason=f"program {program.ref} changed")
         # Applications to the program are checked against its conditions and required documents.
         cases_reverify(
             cases=Case.objects.filter(Q(foundation_application__program=program) | Q(pap_application__program=program)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from cases.choices import BLOCKING_FLAGS, CaseStatus
 from cases.models import Case, CaseFlag
@@ -28,6 +29,22 @@ def program_offer_value(*, program: Program, tier: str) -> tuple[Decimal, str]:
         if value <= program.cap_per_case:
             return value, what
     return program.cap_per_case, "the program's cap per case"
+
+
+def proposals_supersede(*, reason: str, cases=None, program: Program | None = None, run: MatchRun | None = None) -> int:
+    """Withdraw open proposals made for a state that has since changed (a case, its episode, a program).
+
+    Without this, a foundation could accept, and an export would still list, a proposal that no
+    longer meets its program's conditions or its episode's need. The next run proposes anew.
+    """
+    standing = Proposal.objects.filter(status=ProposalStatus.OPEN)
+    if cases is not None:
+        standing = standing.filter(case__in=cases)
+    if program is not None:
+        standing = standing.filter(program=program)
+    if run is not None:
+        standing = standing.filter(run=run)
+    return standing.update(status=ProposalStatus.SUPERSEDED, decision_reason=reason[:500], decided_at=timezone.now())
 
 
 def matchable_cases():

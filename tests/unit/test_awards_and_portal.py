@@ -84,8 +84,10 @@ def test_the_portal_shows_only_the_foundations_own_objects(client, member):
     assert client.get(f"/portal/programs/{other.program.ref}/").status_code == 404
     assert client.get(f"/portal/proposals/{other.pk}/").status_code == 404
     assert client.post(f"/portal/proposals/{other.pk}/accept/").status_code == 404
+    own.case.flags.create(code="identity_mismatch", reason="birth date 2016-03-04 but the number says 2016-03-05")
     page = client.get(f"/portal/proposals/{own.pk}/").content.decode()
     assert own.case.masked_id_number in page or not own.case.patient_id_number
+    assert "Identity number disagrees" in page and "2016-03-05" not in page  # the flag, not its reason
 
 
 def test_a_user_outside_any_foundation_is_forbidden(client, django_user_model):
@@ -100,7 +102,23 @@ def test_a_case_rejected_or_changed_since_its_proposal_cannot_be_awarded(member)
     changed, rejected = open_proposal(program), open_proposal(program)
     submit(case_payload(ref=changed.case.ref, request__amount="250000"))  # resubmitted: pending again
     case_reject(case=rejected.case, user=member.user, reason="材料伪造")
+    # Both proposals were withdrawn when their case changed; the status check stands behind that.
+    for proposal in (changed, rejected):
+        with pytest.raises(CaseError, match="is superseded, not open"):
+            proposal_accept(proposal_id=proposal.pk, user=member.user)
+    Proposal.objects.filter(pk__in=[changed.pk, rejected.pk]).update(status="open")
     for proposal in (changed, rejected):
         with pytest.raises(CaseError, match="cannot be awarded now"):
             proposal_accept(proposal_id=proposal.pk, user=member.user)
     assert not Award.objects.exists()
+
+
+def test_an_award_cannot_exceed_the_cap_or_conditions_the_program_has_now(member):
+    program = ProgramFactory(foundation=member.foundation)
+    proposal = open_proposal(program, amount="40000")
+    Program.objects.filter(pk=program.pk).update(cap_per_case=Decimal("10000"))
+    with pytest.raises(CaseError, match="cap per case 10000"):
+        proposal_accept(proposal_id=proposal.pk, user=member.user)
+    Program.objects.filter(pk=program.pk).update(cap_per_case=Decimal("50000"), provinces=["11"])
+    with pytest.raises(CaseError, match="no longer meets program .*province 41 is not among 11"):
+        proposal_accept(proposal_id=proposal.pk, user=member.user)

@@ -126,3 +126,24 @@ def test_import_does_a_bounded_number_of_queries_per_line(tmp_path, django_asser
         call_command("import_exchange", str(path))
     with django_assert_max_num_queries(2 * 8 + 20 * 4):  # unchanged lines cost less
         call_command("import_exchange", str(path))
+
+
+def test_a_line_that_breaks_number_parsing_costs_only_itself(tmp_path, capsys):
+    huge = case_payload(ref="C-HUGE", request__amount="1e30")
+    long_number = '{"kind": "case", "ref": "C-LONG", "x": ' + "9" * 5000 + "}"
+    path = write(tmp_path, [FOUNDATION, case_payload(ref="C-6"), huge], [long_number])
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_exchange", str(path))
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "(ref C-HUGE): request.amount: 1.00E+30 is larger than" in err or "C-HUGE): request.amount" in err
+    assert "line 4: not readable JSON" in err
+    assert Case.objects.filter(ref="C-6").exists() and Foundation.objects.filter(ref="F1").exists()
+
+
+def test_an_unreadable_file_among_readable_ones_exits_1(tmp_path, capsys):
+    path = write(tmp_path, [FOUNDATION])
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_exchange", str(path), str(tmp_path / "missing.jsonl"))
+    assert exit_info.value.code == 1
+    assert "1 file(s) unreadable" in capsys.readouterr().out

@@ -123,3 +123,17 @@ def test_the_schedule_runs_nightly_at_two_in_shanghai():
     assert entry["task"] == "matching.tasks.nightly_run"
     assert entry["schedule"].hour == {2} and entry["schedule"].minute == {0}
     assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+
+
+def test_an_interrupted_run_frees_the_slot_at_once(monkeypatch):
+    import matching.services.nightly as nightly
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nightly, "step_resolve_identities", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        nightly_run(trigger="test")
+    assert MatchRun.objects.get().status == "failed"
+    monkeypatch.undo()
+    assert nightly_run(trigger="test").status == "succeeded"

@@ -4,7 +4,7 @@ import sys
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    unset = ("DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    unset = ("DEBUG", "SECRET_KEY", "ID_HASH_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run([sys.executable, "manage.py", *args], capture_output=True, text=True, env={**clean, **env})
 
@@ -15,6 +15,7 @@ def test_production_settings_pass_the_deployment_checks_with_no_warnings():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="a-long-random-production-secret-key-" + "x7Q2#k9Lm!" * 4,
         ALLOWED_HOSTS="tongzhou.example.org",
+        ID_HASH_KEY="a-separate-long-random-key-for-identity-hashes",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -24,3 +25,9 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check", DJANGO_SETTINGS_MODULE="config.settings.production")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_needs_its_own_identity_hash_key():
+    result = manage("check", DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x" * 60)
+    assert result.returncode != 0
+    assert "ID_HASH_KEY" in result.stderr

@@ -31,11 +31,13 @@ class Command(BaseCommand):
     def handle(self, *args, paths, progress, **options):
         total = ImportReport()
         read_any = False
+        unreadable = 0
         for path in paths:
             try:
                 stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
             except OSError as exc:
                 self.stderr.write(f"{path}: cannot read: {exc.strerror}")
+                unreadable += 1
                 continue
             read_any = True
             size = None if path == "-" else os.fstat(stream.fileno()).st_size
@@ -57,6 +59,8 @@ class Command(BaseCommand):
             raise CommandError("nothing could be read", returncode=2)
         summary = ", ".join(f"{key} {n}" for key, n in sorted(total.counts.items())) or "no lines"
         self.stdout.write(f"imported: {summary}")
-        if total.rejections:
-            self.stdout.write(f"{len(total.rejections)} line(s) rejected, {total.accepted} stored")
+        if total.rejections or unreadable:
+            self.stdout.write(
+                f"{len(total.rejections)} line(s) rejected, {unreadable} file(s) unreadable, {total.accepted} stored"
+            )
             sys.exit(1)

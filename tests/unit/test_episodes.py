@@ -1,0 +1,46 @@
+"""Episode need, the core of "no duplicate aid", on plain data."""
+
+import datetime as dt
+from decimal import Decimal
+
+from matching.lib.episodes import AidRow, CaseRow, episodes
+
+T0 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+
+
+def row(id, *, person=1, category="C91", asked="200000", raised="0", awarded="0", rejected=False, blocked=False, day=0):
+    return CaseRow(id=id, person_id=person, category=category, submitted_at=T0 + dt.timedelta(days=day),
+                   request_amount=Decimal(asked), raised=Decimal(raised), awarded=Decimal(awarded),
+                   blocked=blocked, rejected=rejected)  # fmt: skip
+
+
+def test_one_illness_across_channels_is_one_need_carried_by_the_earliest_case():
+    result = episodes(
+        [row(1, raised="150000", day=0), row(2, asked="50000", day=3)], [AidRow(Decimal("30000"), 1, 1, "")]
+    )
+    (episode,) = result
+    assert episode.carrier_id == 1 and episode.case_ids == (1, 2)
+    assert episode.need == Decimal("20000")
+
+
+def test_a_rejected_case_asks_for_nothing_but_what_it_received_still_counts():
+    rejected = row(1, asked="900000", raised="150000", rejected=True)
+    (episode,) = episodes([rejected, row(2, day=3)], [AidRow(Decimal("30000"), 1, 1, "")])
+    assert episode.carrier_id == 2 and episode.case_ids == (2,)
+    assert episode.asked == Decimal("200000") and episode.need == Decimal("20000")
+
+
+def test_a_blocked_case_does_not_carry_the_need_when_another_can():
+    (episode,) = episodes([row(1, blocked=True), row(2, day=5)], [])
+    assert episode.carrier_id == 2
+
+
+def test_aid_without_a_code_counts_against_every_illness_of_the_person():
+    result = episodes(
+        [row(1, category="C91"), row(2, category="N18", asked="100000")], [AidRow(Decimal("1000"), None, 1, "")]
+    )
+    assert {e.carrier_id: e.need for e in result} == {1: Decimal("199000"), 2: Decimal("99000")}
+
+
+def test_cases_without_a_code_are_episodes_of_their_own():
+    assert len(episodes([row(1, category=""), row(2, category="")], [])) == 2
