@@ -132,28 +132,30 @@ def test_an_override_on_a_pending_case_leaves_it_for_verification():
 
 
 def test_a_new_reason_behind_an_overridden_blocking_flag_lifts_the_override():
+    from cases.lib.exchange import BlacklistInput
+    from cases.services.intake import blacklist_add
+
+    # given a patient flagged for a namesake's blacklisting, which a case worker set aside
     worker = UserFactory(is_staff=True)
     number = id_number_for(BIRTH, sex="F")
-    BlacklistEntry.objects.create(id_number=number, id_hash=id_hash(number), name="同名他人", reason="旧记录")
-    case = verify(submit(case_payload(patient__id_number=number)))
-    flag_override(flag=case.flags.get(code=Flag.BLACKLISTED), user=worker, reason="同名不同人")
     raiser = id_number_for(dt.date(1980, 1, 1), sex="M", n=9)
-    BlacklistEntry.objects.create(id_number=raiser, id_hash=id_hash(raiser), name="骗子", reason="虚构病情")
-    case.refresh_from_db()
-    case.status = CaseStatus.PENDING
-    case.save()
-    case.campaign = None
-    from cases.models import CrowdfundingCampaign
-
-    CrowdfundingCampaign.objects.create(case=case, raiser_name="骗子", raiser_relation="other", raiser_id_hash=id_hash(raiser),
-                                        target=case.request_amount)  # fmt: skip
-    assert Flag.BLACKLISTED in flags(verify(case))
+    blacklist_add(data=BlacklistInput(id_number=number, name="同名他人", reason="旧记录"))
+    raised_by = {"name": "骗子", "relation": "other", "id_number": raiser}
+    case = verify(submit(case_payload(channel="crowdfunding", patient__id_number=number, raiser=raised_by)))
+    flag_override(flag=case.flags.get(code=Flag.BLACKLISTED), user=worker, reason="同名不同人")
+    # when the raiser is blacklisted afterwards
+    blacklist_add(data=BlacklistInput(id_number=raiser, name="骗子", reason="虚构病情"))
+    case = verify(case)
+    # then the old override does not cover the new finding
+    assert Flag.BLACKLISTED in flags(case)
+    assert "raiser 骗子 is blacklisted" in case.flags.get(code=Flag.BLACKLISTED).reason
 
 
 def test_age_is_taken_on_the_local_date_of_submission():
     # 07:00 in Shanghai on 1 March is still 28 February in UTC: the patient turned 18 that morning.
     program = ProgramFactory(age_max=17)
-    case = verify(submit(case_payload(target_program=program.ref, patient__birth_date="2008-03-01",
-                                      submitted_at="2026-03-01T07:00:00+08:00", diagnosis__diagnosed_on=None)))  # fmt: skip
+    payload = case_payload(target_program=program.ref, patient__birth_date="2008-03-01",
+                           submitted_at="2026-03-01T07:00:00+08:00", diagnosis__diagnosed_on=None)  # fmt: skip
+    case = verify(submit(payload))
     assert flags(case) == {Flag.INELIGIBLE_PROGRAM}
     assert "age 18 is over 17" in case.flags.get().reason
