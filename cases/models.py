@@ -322,3 +322,4 @@ class AccessLog(models.Model):
 
     class Meta:
         verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
