@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases.errors import CaseError
 from cases.lib import exchange, money
 from cases.models import Case, CaseFlag
-from cases.services.intake import aid_record, blacklist_add, case_submit
+from cases.services.intake import aid_record, blacklist_add, case_submit, cases_create
 from matching.choices import ProposalStatus, RunStatus
 from matching.models import Award, MatchRun, Proposal
 from matching.services.programs import foundation_upsert, program_upsert
@@ -43,25 +43,8 @@ class ImportReport:
         return sum(n for key, n in self.counts.items() if not key.endswith(".rejected"))
 
 
-def _store(obj: dict, *, user, today, tz) -> tuple[str, str]:
-    kind = obj.get("kind")
-    if kind == "foundation":
-        _, outcome = foundation_upsert(data=exchange.parse_foundation(obj))
-    elif kind == "program":
-        _, outcome = program_upsert(data=exchange.parse_program(obj))
-    elif kind == "case":
-        _, outcome = case_submit(data=exchange.parse_case(obj, today=today, tz=tz), user=user,
-                                 actor_label="import:exchange")  # fmt: skip
-    elif kind == "aid":
-        _, outcome = aid_record(data=exchange.parse_aid(obj, today=today))
-    elif kind == "blacklist":
-        _, outcome = blacklist_add(data=exchange.parse_blacklist(obj, today=today))
-    else:
-        raise exchange.LineError([("kind", f"{kind!r} is not one of {', '.join(exchange.KINDS)}")])
-    return kind, outcome
-
-
 logger = logging.getLogger(__name__)
+ACTOR = "import:exchange"
 
 # Lines stored per transaction; each line still has its own savepoint, so a bad line costs only
 # itself. Committing in batches rather than per line is what makes large files fast on SQLite.
@@ -87,48 +70,113 @@ def import_lines(
     on_line: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Store every valid line, each on its own; collect the others with their line and reason."""
-    report = report if report is not None else ImportReport()
-    today = timezone.localdate()
-    tz = timezone.get_current_timezone()
+    importer = _Importer(report=report if report is not None else ImportReport(), user=user)
     for batch in _batches(enumerate(lines, start=1), IMPORT_BATCH):
         with transaction.atomic():
-            for number, line in batch:
-                if on_line:
-                    on_line(len(line.encode()) + 1)
-                if line.strip():
-                    _import_line(number, line, report=report, user=user, today=today, tz=tz)
-    return report
+            importer.batch(batch, on_line=on_line)
+    return importer.report
 
 
-def _import_line(number: int, line: str, *, report: ImportReport, user, today, tz) -> None:
-    def reject(kind: str, ref: str | None, reason: str) -> None:
-        report.rejections.append(Rejection(number, ref, reason))
-        report.counts[f"{kind}.rejected"] += 1
+class _Importer:
+    """Lines in file order. Runs of new cases are stored together (cases_create); every other line,
+    and any run the database refuses as a whole, line by line, each in its own savepoint."""
 
-    try:
-        obj = exchange.loads(line)
-    except json.JSONDecodeError as exc:
-        return reject("invalid", None, f"not valid JSON: {exc.msg} at column {exc.colno}")
-    except (ValueError, RecursionError) as exc:  # numbers too long to convert, nesting too deep
-        return reject("invalid", None, f"not readable JSON: {str(exc)[:200]}")
-    if not isinstance(obj, dict):
-        return reject("invalid", None, "a line must be a JSON object with a kind")
-    kind = obj.get("kind") if isinstance(obj.get("kind"), str) else "invalid"
-    ref = obj.get("ref") if isinstance(obj.get("ref"), str) else None
-    try:
-        with transaction.atomic():
-            kind, outcome = _store(obj, user=user, today=today, tz=tz)
-    except exchange.LineError as exc:
-        return reject(kind, exc.ref or ref, str(exc))
-    except CaseError as exc:
-        return reject(kind, ref, str(exc))
-    except (IntegrityError, DataError) as exc:
-        return reject(kind, ref, f"refused by the database: {exc}")
-    except Exception:
-        # A defect of ours must not cost the sender the other lines of the batch.
-        logger.exception("import: line %s (ref %s) failed", number, ref)
-        return reject(kind, ref, "internal error while storing this line; it has been logged")
-    report.counts[f"{kind}.{outcome}"] += 1
+    def __init__(self, *, report: ImportReport, user):
+        self.report, self.user = report, user
+        self.today, self.tz = timezone.localdate(), timezone.get_current_timezone()
+
+    def reject(self, number: int, kind: str, ref: str | None, reason: str) -> None:
+        self.report.rejections.append(Rejection(number, ref, reason))
+        self.report.counts[f"{kind}.rejected"] += 1
+
+    def batch(self, batch: list[tuple[int, str]], *, on_line) -> None:
+        entries = []
+        for number, line in batch:
+            if on_line:
+                on_line(len(line.encode()) + 1)
+            obj = self.read(number, line) if line.strip() else None
+            if obj is not None:
+                entries.append((number, obj))
+        refs = {obj["ref"] for _, obj in entries if obj.get("kind") == "case" and isinstance(obj.get("ref"), str)}
+        known = set(Case.objects.filter(ref__in=refs).values_list("ref", flat=True))
+        run: list[tuple[int, exchange.CaseInput]] = []
+        for number, obj in entries:
+            ref = obj.get("ref")
+            if obj.get("kind") == "case" and isinstance(ref, str) and ref not in known:
+                try:
+                    run.append((number, exchange.parse_case(obj, today=self.today, tz=self.tz)))
+                    known.add(ref)
+                except exchange.LineError as exc:
+                    self.reject(number, "case", exc.ref or ref, str(exc))
+                continue
+            self.flush(run)  # an earlier line may be what this one refers to
+            run = []
+            self.guarded(number, obj.get("kind") if isinstance(obj.get("kind"), str) else "invalid",
+                         ref if isinstance(ref, str) else None, lambda obj=obj: self.store(obj))  # fmt: skip
+        self.flush(run)
+
+    def read(self, number: int, line: str) -> dict | None:
+        try:
+            obj = exchange.loads(line)
+        except json.JSONDecodeError as exc:
+            return self.reject(number, "invalid", None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+        except (ValueError, RecursionError) as exc:  # numbers too long to convert, nesting too deep
+            return self.reject(number, "invalid", None, f"not readable JSON: {str(exc)[:200]}")
+        if not isinstance(obj, dict):
+            return self.reject(number, "invalid", None, "a line must be a JSON object with a kind")
+        return obj
+
+    def flush(self, run: list[tuple[int, exchange.CaseInput]]) -> None:
+        if not run:
+            return
+        try:
+            with transaction.atomic():
+                cases, errors = cases_create(items=[data for _, data in run], user=self.user, actor_label=ACTOR)
+        except (IntegrityError, DataError):
+            # Refused as a whole: store line by line, so only the offending lines are rejected.
+            for number, data in run:
+                self.guarded(number, "case", data.ref, lambda data=data: self.store_case(data))
+            return
+        line_of = {data.ref: number for number, data in run}
+        for error in errors:
+            self.reject(line_of[error.ref], "case", error.ref, str(error))
+        self.report.counts["case.created"] += len(cases)
+
+    def guarded(self, number: int, kind: str, ref: str | None, store: Callable[[], tuple[str, str]]) -> None:
+        try:
+            with transaction.atomic():
+                kind, outcome = store()
+        except exchange.LineError as exc:
+            return self.reject(number, kind, exc.ref or ref, str(exc))
+        except CaseError as exc:
+            return self.reject(number, kind, ref, str(exc))
+        except (IntegrityError, DataError) as exc:
+            return self.reject(number, kind, ref, f"refused by the database: {exc}")
+        except Exception:
+            # A defect of ours must not cost the sender the other lines of the batch.
+            logger.exception("import: line %s (ref %s) failed", number, ref)
+            return self.reject(number, kind, ref, "internal error while storing this line; it has been logged")
+        self.report.counts[f"{kind}.{outcome}"] += 1
+
+    def store_case(self, data: exchange.CaseInput) -> tuple[str, str]:
+        _, outcome = case_submit(data=data, user=self.user, actor_label=ACTOR)
+        return "case", outcome
+
+    def store(self, obj: dict) -> tuple[str, str]:
+        kind = obj.get("kind")
+        if kind == "foundation":
+            _, outcome = foundation_upsert(data=exchange.parse_foundation(obj))
+        elif kind == "program":
+            _, outcome = program_upsert(data=exchange.parse_program(obj))
+        elif kind == "case":
+            return self.store_case(exchange.parse_case(obj, today=self.today, tz=self.tz))
+        elif kind == "aid":
+            _, outcome = aid_record(data=exchange.parse_aid(obj, today=self.today))
+        elif kind == "blacklist":
+            _, outcome = blacklist_add(data=exchange.parse_blacklist(obj, today=self.today))
+        else:
+            raise exchange.LineError([("kind", f"{kind!r} is not one of {', '.join(exchange.KINDS)}")])
+        return kind, outcome
 
 
 def _money(value: Decimal | None) -> str | None:

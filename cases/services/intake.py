@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from typing import Literal
 
 from django.db import transaction
 from django.db.models import Q
 
 from cases.choices import CaseStatus, Channel
+from cases.lib import idnumber
 from cases.lib.exchange import AidInput, BlacklistInput, CaseInput, LineError
 from cases.models import (
     AidRecord,
@@ -23,7 +25,7 @@ from cases.models import (
     PapApplication,
     Person,
 )
-from cases.services.events import event_log
+from cases.services.events import actor_label_for, event_log
 from cases.services.identity import id_hash, person_for_case
 from matching.models import Program
 from matching.services.proposals import proposals_supersede
@@ -58,12 +60,109 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
     if data.target_program:
         program = Program.objects.filter(ref=data.target_program).first()
         if program is None:
-            raise LineError([("target_program", f"no program with ref {data.target_program!r}")], ref=data.ref)
+            raise _unknown_program(data)
 
     created = case is None
     case = case or Case(ref=data.ref, channel=data.channel)
+    for name, value in _case_values(data, digest).items():
+        setattr(case, name, value)
+    if created and user is not None:
+        case.submitted_by = user
+    if case.status != CaseStatus.REJECTED:
+        case.status = CaseStatus.PENDING
+    previous_person_id = case.person_id
+    case.person = person_for_case(case=case)
+    case.save()
+    if previous_person_id and previous_person_id != case.person_id:
+        _person_drop_if_orphaned(person_id=previous_person_id)
+
+    part_model, part_values = _channel_part(data, program)
+    for model, values in ((Household, _household_values(data)), (Diagnosis, _diagnosis_values(data)),
+                          (part_model, part_values)):  # fmt: skip
+        if created:  # a new case has no parts yet: insert straight away, sparing a lookup per part
+            model.objects.create(case=case, **values)
+        else:
+            model.objects.update_or_create(case=case, defaults=values)
+    if not created:
+        case.documents.all().delete()
+    Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
+    if not created:
+        # What the episode asks for may have changed: its open proposals no longer stand.
+        proposals_supersede(cases=Case.objects.filter(person=case.person_id), reason=f"case {case.ref} updated")
+    event_log(
+        case=case,
+        code="case.submitted" if created else "case.updated",
+        user=user,
+        actor_label=actor_label,
+        data={"source": data.source},
+    )
+    return case, "created" if created else "updated"
+
+
+@transaction.atomic
+def cases_create(*, items: list[CaseInput], user=None, actor_label: str = "") -> tuple[list[Case], list[LineError]]:
+    """Create many cases whose refs are new, in a fixed number of queries: the bulk import path.
+
+    Does what case_submit does for a new case, row for row; the caller makes sure the refs are
+    new and distinct. Cases naming an unknown program come back as errors, the others are stored.
+    """
+    wanted = {item.target_program for item in items if item.target_program}
+    programs = {p.ref: p for p in Program.objects.filter(ref__in=wanted)}
+    errors = [_unknown_program(item) for item in items if item.target_program and item.target_program not in programs]
+    items = [item for item in items if not item.target_program or item.target_program in programs]
+    persons = _persons_for(items)
+    cases = [
+        Case(ref=item.ref, channel=item.channel, person=persons[item.ref], submitted_by=user,
+             status=CaseStatus.PENDING, **_case_values(item, _digest(item)))
+        for item in items
+    ]  # fmt: skip
+    Case.objects.bulk_create(cases)
+    parts: dict[type, list] = defaultdict(list)
+    for case, item in zip(cases, items, strict=True):
+        part_model, part_values = _channel_part(item, programs.get(item.target_program))
+        parts[Household].append(Household(case=case, **_household_values(item)))
+        parts[Diagnosis].append(Diagnosis(case=case, **_diagnosis_values(item)))
+        parts[part_model].append(part_model(case=case, **part_values))
+        parts[Document].extend(Document(case=case, doc_type=t) for t in item.documents)
+        parts[CaseEvent].append(CaseEvent(case=case, code="case.submitted", actor=user,
+                                          actor_label=actor_label or actor_label_for(user),
+                                          data={"source": item.source}))  # fmt: skip
+    for model, rows in parts.items():
+        model.objects.bulk_create(rows)
+    return cases, errors
+
+
+def _persons_for(items: list[CaseInput]) -> dict[str, Person]:
+    """The person of each new case, as person_for_case finds them, with one query and one insert."""
+    hashes = {
+        item.ref: id_hash(item.patient.id_number)
+        for item in items
+        if item.patient.id_number and idnumber.is_valid(item.patient.id_number)
+    }
+    known = {p.id_hash: p for p in Person.objects.filter(id_hash__in=set(hashes.values()))}
+    new, result = [], {}
+    for item in items:
+        patient, key = item.patient, hashes.get(item.ref)
+        person = known.get(key) if key else None
+        if person is None:
+            person = Person(name=patient.name, birth_date=patient.birth_date, sex=patient.sex,
+                            province=patient.province)  # fmt: skip
+            if key:
+                person.id_number, person.id_hash = idnumber.normalise(patient.id_number), key
+                known[key] = person
+            new.append(person)
+        result[item.ref] = person
+    Person.objects.bulk_create(new)
+    return result
+
+
+def _unknown_program(data: CaseInput) -> LineError:
+    return LineError([("target_program", f"no program with ref {data.target_program!r}")], ref=data.ref)
+
+
+def _case_values(data: CaseInput, digest: str) -> dict:
     patient = data.patient
-    fields = {
+    return {
         "source": data.source,
         "submitted_at": data.submitted_at,
         "patient_name": patient.name,
@@ -82,78 +181,45 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
         "consent_public_disclosure": data.consent_public_disclosure,
         "payload_digest": digest,
     }
-    for name, value in fields.items():
-        setattr(case, name, value)
-    if created and user is not None:
-        case.submitted_by = user
-    if case.status != CaseStatus.REJECTED:
-        case.status = CaseStatus.PENDING
-    previous_person_id = case.person_id
-    case.person = person_for_case(case=case)
-    case.save()
-    if previous_person_id and previous_person_id != case.person_id:
-        _person_drop_if_orphaned(person_id=previous_person_id)
-
-    _one_to_one_save(Household, case=case, created=created, values={
-            "size": data.household_size,
-            "annual_income": data.annual_income,
-            "dibao_status": data.dibao_status,
-            "houses": data.houses,
-            "car_value": data.car_value,
-            "financial_assets": data.financial_assets,
-        })  # fmt: skip
-    _one_to_one_save(Diagnosis, case=case, created=created, values={
-            "text": data.diagnosis_text,
-            "icd10_given": data.diagnosis_icd10,
-            "hospital": data.hospital,
-            "hospital_level": data.hospital_level,
-            "diagnosed_on": data.diagnosed_on,
-        })  # fmt: skip
-    _save_channel_part(case=case, data=data, program=program, created=created)
-    if not created:
-        case.documents.all().delete()
-    Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
-    if not created:
-        # What the episode asks for may have changed: its open proposals no longer stand.
-        proposals_supersede(cases=Case.objects.filter(person=case.person_id), reason=f"case {case.ref} updated")
-    event_log(
-        case=case,
-        code="case.submitted" if created else "case.updated",
-        user=user,
-        actor_label=actor_label,
-        data={"source": data.source},
-    )
-    return case, "created" if created else "updated"
 
 
-def _one_to_one_save(model, *, case: Case, created: bool, values: dict) -> None:
-    # A new case has no parts yet: insert straight away, sparing a lookup per part.
-    if created:
-        model.objects.create(case=case, **values)
-    else:
-        model.objects.update_or_create(case=case, defaults=values)
+def _household_values(data: CaseInput) -> dict:
+    return {
+        "size": data.household_size,
+        "annual_income": data.annual_income,
+        "dibao_status": data.dibao_status,
+        "houses": data.houses,
+        "car_value": data.car_value,
+        "financial_assets": data.financial_assets,
+    }
 
 
-def _save_channel_part(*, case: Case, data: CaseInput, program: Program | None, created: bool) -> None:
+def _diagnosis_values(data: CaseInput) -> dict:
+    return {
+        "text": data.diagnosis_text,
+        "icd10_given": data.diagnosis_icd10,
+        "hospital": data.hospital,
+        "hospital_level": data.hospital_level,
+        "diagnosed_on": data.diagnosed_on,
+    }
+
+
+def _channel_part(data: CaseInput, program: Program | None) -> tuple[type, dict]:
     if data.channel == Channel.CROWDFUNDING:
         raiser = data.raiser
-        _one_to_one_save(CrowdfundingCampaign, case=case, created=created, values={
-                "raiser_name": raiser.name,
-                "raiser_relation": raiser.relation,
-                "raiser_id_number": raiser.id_number,
-                "raiser_id_hash": id_hash(raiser.id_number),
-                "raiser_phone": raiser.phone,
-                "target": data.request_amount,
-                "raised": data.raised or 0,
-            })  # fmt: skip
-    elif data.channel == Channel.FOUNDATION_AID:
-        _one_to_one_save(FoundationApplication, case=case, created=created, values={"program": program})
-    else:
-        _one_to_one_save(PapApplication, case=case, created=created, values={
-                "program": program,
-                "drug": data.pap_drug or (program.drug if program else ""),
-                "cycles_paid": data.pap_cycles_paid,
-            })  # fmt: skip
+        return CrowdfundingCampaign, {
+            "raiser_name": raiser.name,
+            "raiser_relation": raiser.relation,
+            "raiser_id_number": raiser.id_number,
+            "raiser_id_hash": id_hash(raiser.id_number),
+            "raiser_phone": raiser.phone,
+            "target": data.request_amount,
+            "raised": data.raised or 0,
+        }
+    if data.channel == Channel.FOUNDATION_AID:
+        return FoundationApplication, {"program": program}
+    drug = data.pap_drug or (program.drug if program else "")
+    return PapApplication, {"program": program, "drug": drug, "cycles_paid": data.pap_cycles_paid}
 
 
 def _person_drop_if_orphaned(*, person_id: int) -> None:

@@ -121,10 +121,10 @@ def test_dates_and_provinces_as_chinese_records_write_them_are_understood(tmp_pa
 
 def test_import_does_a_bounded_number_of_queries_per_line(tmp_path, django_assert_max_num_queries):
     # A hot path for large partner files: pin its cost so a change that adds queries is seen.
-    path = write(tmp_path, [FOUNDATION, PROGRAM] + [case_payload(target_program="P1") for _ in range(20)])
-    with django_assert_max_num_queries(2 * 10 + 20 * 16):
+    path = write(tmp_path, [FOUNDATION, PROGRAM] + [case_payload(target_program="P1") for _ in range(100)])
+    with django_assert_max_num_queries(45):  # new cases go in together: the same few queries for 100 as for 1
         call_command("import_exchange", str(path))
-    with django_assert_max_num_queries(2 * 8 + 20 * 4):  # unchanged lines cost less
+    with django_assert_max_num_queries(2 * 8 + 100 * 4):  # unchanged lines, each on its own
         call_command("import_exchange", str(path))
 
 
@@ -147,3 +147,39 @@ def test_an_unreadable_file_among_readable_ones_exits_1(tmp_path, capsys):
         call_command("import_exchange", str(path), str(tmp_path / "missing.jsonl"))
     assert exit_info.value.code == 1
     assert "1 file(s) unreadable" in capsys.readouterr().out
+
+
+def test_new_cases_stored_together_resolve_people_as_one_by_one_intake_would(tmp_path):
+    # given a person known from an earlier import, and a file where they and a new person each
+    # appear twice, with an aid line right after the case it names
+    number, other = id_number_for(dt.date(2016, 3, 4), sex="F"), id_number_for(dt.date(1970, 5, 6), sex="M", n=3)
+    call_command("import_exchange", str(write(tmp_path, [case_payload(ref="OLD", patient__id_number=number)])))
+    lines = [
+        case_payload(ref="N1", patient__id_number=number),
+        case_payload(ref="N2", patient__id_number=other, patient__birth_date="1970-05-06", patient__sex="M"),
+        case_payload(ref="N3", patient__id_number=other, patient__birth_date="1970-05-06", patient__sex="M"),
+        {"kind": "aid", "ref": "A-N3", "case": "N3", "provider": "民政", "amount": "800", "date": "2026-10-02"},
+        case_payload(ref="N4"),
+        case_payload(ref="N4", request__amount="123"),  # the same ref again: an update
+    ]
+    # when
+    call_command("import_exchange", str(write(tmp_path, lines)))
+    # then
+    cases = {c.ref: c for c in Case.objects.select_related("person", "household", "diagnosis")}
+    assert cases["N1"].person_id == cases["OLD"].person_id
+    assert cases["N2"].person_id == cases["N3"].person_id != cases["N1"].person_id
+    assert cases["N4"].person.id_hash is None and str(cases["N4"].request_amount) == "123.00"
+    assert AidRecord.objects.get(ref="A-N3").person_id == cases["N3"].person_id
+    assert cases["N2"].household.annual_income == 20000 and cases["N2"].diagnosis.icd10_given == "C91.0"
+    assert list(cases["N4"].events.values_list("code", flat=True)) == ["case.submitted", "case.updated"]
+    assert set(cases["N1"].documents.values_list("doc_type", flat=True)) == {"id_card", "diagnosis_certificate"}
+
+
+def test_an_unknown_program_in_a_run_of_new_cases_rejects_only_its_line(tmp_path, capsys):
+    lines = [FOUNDATION, PROGRAM, case_payload(ref="R1", target_program="P1"),
+             case_payload(ref="R2", target_program="NOPE"), case_payload(ref="R3")]  # fmt: skip
+    with pytest.raises(SystemExit):
+        call_command("import_exchange", str(write(tmp_path, lines)))
+    assert "line 4 (ref R2): target_program: no program with ref 'NOPE'" in capsys.readouterr().err
+    assert set(Case.objects.values_list("ref", flat=True)) == {"R1", "R3"}
+    assert Case.objects.get(ref="R1").target_program.ref == "P1"
