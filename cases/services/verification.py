@@ -16,7 +16,7 @@ from django.utils import timezone
 from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
 from cases.errors import CaseError
 from cases.lib import icd10, idnumber, tiers
-from cases.models import BlacklistEntry, Case, CaseFlag, CheckResult
+from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult
 from cases.services.events import event_log
 from matching.lib.eligibility import unmet
 from matching.selectors import case_facts, program_rules
@@ -152,43 +152,65 @@ def case_queryset_for_verification():
     )
 
 
-@transaction.atomic
 def case_verify(*, case: Case, user=None, actor_label: str = "system:verification") -> Case:
     """Run every check on a case, record results and flags, and move it to its new status."""
-    raised: dict[str, str] = {}
-    results = []
-    for code, flag, check in CHECKS:
-        outcome = check(case)
-        results.append(
-            CheckResult(
-                case=case,
-                check_code=code,
-                passed=outcome.passed,
-                flag="" if outcome.passed else flag,
-                reason=outcome.reason[:500],
-                version=VERSION,
-            )  # fmt: skip
-        )
-        if not outcome.passed:
-            raised[flag] = outcome.reason[:500]
+    return cases_verify(cases=[case], user=user, actor_label=actor_label)[0]
+
+
+@transaction.atomic
+def cases_verify(*, cases: list[Case], user=None, actor_label: str = "system:verification") -> list[Case]:
+    """Verify many cases with a fixed number of writes: results, flags, statuses and events in bulk.
+
+    Takes cases loaded by case_queryset_for_verification().
+    """
+    results, raised_by_case = [], {}
+    for case in cases:
+        raised: dict[str, str] = {}
+        for code, flag, check in CHECKS:
+            outcome = check(case)
+            results.append(
+                CheckResult(
+                    case=case,
+                    check_code=code,
+                    passed=outcome.passed,
+                    flag="" if outcome.passed else flag,
+                    reason=outcome.reason[:500],
+                    version=VERSION,
+                )  # fmt: skip
+            )
+            if not outcome.passed:
+                raised[flag] = outcome.reason[:500]
+        raised_by_case[case.pk] = raised
     CheckResult.objects.bulk_create(
         results,
         update_conflicts=True,
         unique_fields=["case", "check_code"],
         update_fields=["passed", "flag", "reason", "version", "checked_at"],
     )
-    flags = flags_sync(case=case, raised=raised, owned=CHECK_FLAGS)
-    if any(flag.active and flag.code in BLOCKING_FLAGS for flag in flags):
-        proposals_supersede(cases=Case.objects.filter(pk=case.pk), reason="a flag that bars aid was raised")
-    previous = case.status
-    status_refresh(case=case, flags=flags, verifying=True)
-    case.save(update_fields=["status", "tier", "icd10", "updated_at"])
-    if case.status != previous or previous == CaseStatus.PENDING:
-        event_log(
-            case=case, code=f"case.{case.status}", user=user, actor_label=actor_label,
-            data={"flags": sorted(raised), "from": previous},
-        )  # fmt: skip
-    return case
+    flags_by_case = _flags_sync_many(raised_by_case=raised_by_case, owned=CHECK_FLAGS)
+    blocked = [pk for pk, flags in flags_by_case.items() if any(f.active and f.code in BLOCKING_FLAGS for f in flags)]
+    if blocked:
+        proposals_supersede(cases=Case.objects.filter(pk__in=blocked), reason="a flag that bars aid was raised")
+    events = []
+    for case in cases:
+        previous = case.status
+        status_refresh(case=case, flags=flags_by_case[case.pk], verifying=True)
+        if case.status != previous or previous == CaseStatus.PENDING:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    code=f"case.{case.status}",
+                    actor=user,
+                    actor_label=actor_label,
+                    data={"flags": sorted(raised_by_case[case.pk]), "from": previous},
+                )  # fmt: skip
+            )
+    now = timezone.now()
+    for case in cases:
+        case.updated_at = now
+    Case.objects.bulk_update(cases, ["status", "tier", "icd10", "updated_at"])
+    CaseEvent.objects.bulk_create(events)
+    return cases
 
 
 def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> list[CaseFlag]:
@@ -196,23 +218,33 @@ def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> 
 
     Returns all the case's flags afterwards, owned or not.
     """
-    flags = {f.code: f for f in CaseFlag.objects.filter(case=case)}
-    for code, reason in raised.items():
-        flag = flags.get(code)
-        if flag is None:
-            flags[code] = CaseFlag.objects.create(case=case, code=code, reason=reason)
-        elif flag.reason != reason:
-            flag.reason = reason
-            fields = ["reason"]
-            if flag.code in BLOCKING_FLAGS and not flag.active:
-                # New facts behind a flag that bars aid (another blacklisting): the old override no longer covers it.
-                flag.overridden_at, flag.overridden_by, flag.override_reason = None, None, ""
-                fields += ["overridden_at", "overridden_by", "override_reason"]
-            flag.save(update_fields=fields)
-    stale = [code for code in flags if code in owned and code not in raised]
-    if stale:
-        CaseFlag.objects.filter(case=case, code__in=stale).delete()
-    return [flag for code, flag in flags.items() if code not in stale]
+    return _flags_sync_many(raised_by_case={case.pk: raised}, owned=owned)[case.pk]
+
+
+def _flags_sync_many(*, raised_by_case: dict[int, dict[str, str]], owned: frozenset[str]) -> dict[int, list[CaseFlag]]:
+    existing: dict[int, dict[str, CaseFlag]] = {pk: {} for pk in raised_by_case}
+    for flag in CaseFlag.objects.filter(case_id__in=list(raised_by_case)):
+        existing[flag.case_id][flag.code] = flag
+    new, changed, stale = [], [], []
+    for pk, raised in raised_by_case.items():
+        flags = existing[pk]
+        for code, reason in raised.items():
+            flag = flags.get(code)
+            if flag is None:
+                flags[code] = CaseFlag(case_id=pk, code=code, reason=reason)
+                new.append(flags[code])
+            elif flag.reason != reason:
+                flag.reason = reason
+                if flag.code in BLOCKING_FLAGS and not flag.active:
+                    # New facts behind a flag that bars aid (another blacklisting): the override no longer covers it.
+                    flag.overridden_at, flag.overridden_by, flag.override_reason = None, None, ""
+                changed.append(flag)
+        for code in [code for code in flags if code in owned and code not in raised]:
+            stale.append(flags.pop(code).pk)
+    CaseFlag.objects.bulk_create(new)
+    CaseFlag.objects.bulk_update(changed, ["reason", "overridden_at", "overridden_by", "override_reason"])
+    CaseFlag.objects.filter(pk__in=stale).delete()
+    return {pk: list(flags.values()) for pk, flags in existing.items()}
 
 
 def status_refresh(*, case: Case, flags: list[CaseFlag] | None = None, verifying: bool = False) -> None:
