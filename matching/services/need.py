@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -81,8 +80,7 @@ def need_compute_all(*, batch_size: int = 1000) -> dict[str, int]:
         "id", "ref", "need", "priority", "duplicate_of_id", "status", "tier", "household__annual_income"
     )
     changed: list[Case] = []
-    duplicates_changed = 0
-    counts = defaultdict(int)
+    duplicates_changed = with_need = 0
     for case in cases.iterator(chunk_size=batch_size):
         episode = carrier_of.get(case.id)
         if episode is None:  # rejected
@@ -95,14 +93,14 @@ def need_compute_all(*, batch_size: int = 1000) -> dict[str, int]:
         if duplicate_of != case.duplicate_of_id:
             duplicates_changed += 1
             _duplicate_flag_sync(case=case, carrier_id=duplicate_of)
-        counts["episodes_with_need" if need > 0 else "cases_without_need"] += 1
+        with_need += need > 0
         if (case.need, case.duplicate_of_id, case.priority) != (need, duplicate_of, priority):
             case.need, case.duplicate_of_id, case.priority = need, duplicate_of, priority
             changed.append(case)
     Case.objects.bulk_update(changed, ["need", "duplicate_of", "priority"], batch_size=batch_size)
     return {
         "episodes": len(result),
-        "episodes_with_need": counts["episodes_with_need"],
+        "episodes_with_need": with_need,
         "duplicates_changed": duplicates_changed,
         "need_changed": len(changed),
     }

@@ -60,9 +60,7 @@ def matchable_cases():
 @transaction.atomic
 def proposals_make(*, run: MatchRun) -> dict[str, int]:
     """Supersede earlier open proposals and propose anew within need, caps and budgets."""
-    superseded = (
-        Proposal.objects.filter(status=ProposalStatus.OPEN).exclude(run=run).update(status=ProposalStatus.SUPERSEDED)
-    )
+    superseded = proposals_supersede(reason=f"superseded by run {run.pk}")  # this run has none yet
     programs = {p.id: p for p in Program.objects.all()}
     rules = {pid: program_rules(p) for pid, p in programs.items()}
     # A program that already paid one case of an episode does not pay its other cases again.
