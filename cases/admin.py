@@ -3,7 +3,6 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +24,7 @@ from cases.models import (
 )
 from cases.services.identity import id_hash
 from cases.services.intake import blacklist_add
-from cases.services.verification import case_queryset_for_verification, case_reject, case_verify, flag_override
+from cases.services.verification import case_queryset_for_verification, case_reject, cases_verify, flag_override
 from matching.models import Proposal
 
 MASKED_ID = re.compile(r"\d{4}\*{10}[\dX]{4}")
@@ -197,11 +196,9 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Re-verify selected cases"))
     def reverify(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        with transaction.atomic():
-            for case in case_queryset_for_verification().filter(pk__in=ids):
-                case_verify(case=case, user=request.user)
-        self.message_user(request, _("%d case(s) re-verified.") % len(ids))
+        cases = cases_verify(cases=list(case_queryset_for_verification().filter(pk__in=queryset.values("pk"))),
+                             user=request.user)  # fmt: skip
+        self.message_user(request, _("%d case(s) re-verified.") % len(cases))
 
     @admin.action(description=_("Override the chosen flag on selected cases (reason required)"))
     def override_flag(self, request, queryset):

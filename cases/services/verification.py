@@ -17,7 +17,7 @@ from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
 from cases.errors import CaseError
 from cases.lib import icd10, idnumber, tiers
 from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult
-from cases.services.events import event_log
+from cases.services.events import actor_label_for, event_log
 from matching.lib.eligibility import unmet
 from matching.selectors import case_facts, program_rules
 from matching.services.proposals import proposals_supersede
@@ -152,17 +152,18 @@ def case_queryset_for_verification():
     )
 
 
-def case_verify(*, case: Case, user=None, actor_label: str = "system:verification") -> Case:
+def case_verify(*, case: Case, user=None, actor_label: str = "") -> Case:
     """Run every check on a case, record results and flags, and move it to its new status."""
     return cases_verify(cases=[case], user=user, actor_label=actor_label)[0]
 
 
 @transaction.atomic
-def cases_verify(*, cases: list[Case], user=None, actor_label: str = "system:verification") -> list[Case]:
+def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list[Case]:
     """Verify many cases with a fixed number of writes: results, flags, statuses and events in bulk.
 
     Takes cases loaded by case_queryset_for_verification().
     """
+    actor_label = actor_label or (actor_label_for(user) if user else "system:verification")
     results, raised_by_case = [], {}
     for case in cases:
         raised: dict[str, str] = {}

@@ -8,6 +8,7 @@ import pytest
 from cases.choices import CaseStatus, Flag
 from cases.models import AccessLog, BlacklistEntry, CaseFlag
 from cases.services.demo import case_worker_group
+from cases.services.identity import id_hash
 from cases.services.verification import case_queryset_for_verification, case_verify
 from matching.models import MatchRun
 from tests.factories import ProgramFactory, UserFactory, case_payload, id_number_for, submit
@@ -100,3 +101,12 @@ def test_the_run_now_button_starts_a_nightly_run(client, worker, django_capture_
     assert response.status_code == 302
     run = MatchRun.objects.get()
     assert run.status == "succeeded" and run.trigger == f"admin:{worker.username}"
+
+
+def test_re_verify_records_the_case_worker_as_actor(client, worker):
+    case = verified(patient__id_number=NUMBER)
+    BlacklistEntry.objects.create(id_number=NUMBER, id_hash=id_hash(NUMBER), name="王小红", reason="虚假筹款")
+    client.post("/admin/cases/case/", {"_selected_action": [case.pk], "index": 0, "action": "reverify"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FLAGGED
+    assert case.events.filter(code="case.flagged", actor=worker, actor_label=f"user:{worker.username}").exists()
