@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
 
 from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
@@ -97,13 +98,30 @@ def need_compute_all(*, batch_size: int = 1000) -> dict[str, int]:
         if (case.need, case.duplicate_of_id, case.priority) != (need, duplicate_of, priority):
             case.need, case.duplicate_of_id, case.priority = need, duplicate_of, priority
             changed.append(case)
-    Case.objects.bulk_update(changed, ["need", "duplicate_of", "priority"], batch_size=batch_size)
+    _need_write(changed)
     return {
         "episodes": len(result),
         "episodes_with_need": with_need,
         "duplicates_changed": duplicates_changed,
         "need_changed": len(changed),
     }
+
+
+def _need_write(cases: list[Case]) -> None:
+    """One parameterised UPDATE run for every changed case.
+
+    bulk_update builds a CASE expression per field over the whole batch, which took about 20 s
+    for 20,000 cases on SQLite; executemany takes well under one.
+    """
+    meta = Case._meta
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('need').column)} = %s, "
+        f"{quote(meta.get_field('duplicate_of').column)} = %s, {quote(meta.get_field('priority').column)} = %s "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(c.need, c.duplicate_of_id, c.priority, c.pk) for c in cases])
 
 
 def _duplicate_flag_sync(*, case: Case, carrier_id: int | None) -> None:
