@@ -32,6 +32,20 @@ DOCUMENT_TYPES = (
 )  # fmt: skip
 KINDS = ("foundation", "program", "case", "aid", "blacklist")
 
+# Words for the format's codes as Chinese records and forms write them (keys lower-cased).
+SYNONYMS = {
+    "男": "M", "女": "F", "male": "M", "female": "F", "m": "M", "f": "F",
+    "本人": "self", "配偶": "spouse", "丈夫": "spouse", "妻子": "spouse", "父母": "parent", "父亲": "parent",
+    "母亲": "parent", "子女": "child", "儿子": "child", "女儿": "child", "兄弟姐妹": "sibling", "兄弟": "sibling",
+    "姐妹": "sibling", "其他": "other", "亲属": "other", "朋友": "other",
+    "低保": "dibao", "特困": "tekun", "特困供养": "tekun", "建档立卡": "jiandang", "建档立卡贫困户": "jiandang",
+    "低保边缘": "dibao_edge", "无": "none", "否": "none",
+    "职工医保": "employee", "城镇职工": "employee", "城镇职工医保": "employee", "职工基本医疗保险": "employee",
+    "城乡居民医保": "resident", "居民医保": "resident", "新农合": "resident", "城乡居民基本医疗保险": "resident",
+    "无医保": "none",
+}  # fmt: skip
+TRUTH = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False, "是": True, "否": False}
+
 
 class LineError(ValueError):
     """One or more problems with an object, each as (field path, reason)."""
@@ -102,6 +116,9 @@ class _Reader:
         value = self._get(name, required)
         if value is None:
             return ""
+        if isinstance(value, str) and value not in choices:
+            # The codes are the contract; the words Chinese records use for them are understood too.
+            value = SYNONYMS.get(value.strip().lower(), value)
         if value not in choices:
             self.problem(name, f"{value!r} is not one of {', '.join(choices)}")
             return ""
@@ -137,6 +154,8 @@ class _Reader:
         value = self.obj.get(name)
         if value is None:
             return False
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            value = TRUTH.get(str(value).strip().lower(), value)
         if not isinstance(value, bool):
             self.problem(name, "must be true or false")
             return False

@@ -25,9 +25,12 @@ def parse(raw: object) -> Decimal:
     if isinstance(raw, Decimal | int):
         value = Decimal(raw)
     elif isinstance(raw, str):
-        text = raw.strip().replace(",", "")
+        text = raw.strip().replace(",", "").replace("，", "")
+        for mark in ("¥", "￥", "CNY", "RMB", "人民币", "元"):
+            text = text.replace(mark, "")
+        text, scale = (text[:-1], 10000) if text.endswith("万") else (text, 1)  # 30万 = 300,000
         try:
-            value = Decimal(text)
+            value = Decimal(text.strip()) * scale
         except InvalidOperation:
             raise MoneyError(f"{raw!r} is not a decimal amount") from None
     else:

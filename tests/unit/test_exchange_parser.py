@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +59,22 @@ def test_any_json_value_as_a_whole_program_line_gives_field_errors(value):
 
 def test_json_numbers_are_read_exactly():
     assert exchange.loads('{"amount": 0.1}')["amount"] == Decimal("0.1")
+
+
+def test_chinese_words_for_the_codes_are_understood():
+    payload = {**VALID, "patient": {**VALID["patient"], "sex": "女"}, "raiser": {"name": "王大伟", "relation": "父亲"},
+               "household": {"size": "4", "annual_income": "2万", "dibao_status": "低保"},
+               "insurance": {"basic": "新农合"}, "consent": {"data_sharing": "是", "public_disclosure": 1},
+               "request": {"amount": "¥200,000"}}  # fmt: skip
+    case = exchange.parse_case(exchange.loads(json.dumps(payload)), today=TODAY, tz=TZ)
+    assert (case.patient.sex, case.raiser.relation, case.dibao_status, case.insurance_basic) == (
+        "F", "parent", "dibao", "resident")  # fmt: skip
+    assert (case.annual_income, case.request_amount) == (Decimal("20000.00"), Decimal("200000.00"))
+    assert case.consent_data_sharing and case.consent_public_disclosure
+
+
+def test_an_unknown_word_still_names_the_codes_the_format_allows():
+    payload = {**VALID, "insurance": {"basic": "商业保险"}}
+    with pytest.raises(exchange.LineError) as caught:
+        exchange.parse_case(exchange.loads(json.dumps(payload)), today=TODAY, tz=TZ)
+    assert caught.value.problems == [("insurance.basic", "'商业保险' is not one of employee, resident, none")]
