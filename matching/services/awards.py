@@ -31,7 +31,8 @@ def _foundation_of(user):
 def _proposal_for_decision(*, proposal_id: int, user) -> Proposal:
     proposal = Proposal.objects.select_for_update().select_related("case", "program").filter(pk=proposal_id).first()
     foundation = _foundation_of(user)
-    if proposal is None or (not user.is_staff and proposal.program.foundation_id != getattr(foundation, "id", None)):
+    # Only the program's own foundation decides: those who review cases do not also pay them.
+    if proposal is None or foundation is None or proposal.program.foundation_id != foundation.id:
         raise Proposal.DoesNotExist(f"no proposal {proposal_id} for this user")
     if proposal.status != ProposalStatus.OPEN:
         raise CaseError(f"proposal {proposal_id} is {proposal.status}, not open")

@@ -8,7 +8,7 @@ from cases.services.verification import case_queryset_for_verification, case_ver
 from matching.models import Award, MatchRun, Program, Proposal
 from matching.services.awards import proposal_accept, proposal_decline
 from matching.services.need import need_compute_all
-from tests.factories import FoundationMemberFactory, ProgramFactory, case_payload, submit
+from tests.factories import FoundationMemberFactory, ProgramFactory, UserFactory, case_payload, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,8 @@ def test_declining_needs_a_reason_and_another_foundation_cannot_decide(member):
         proposal_decline(proposal_id=proposal.pk, user=member.user, reason="  ")
     with pytest.raises(Proposal.DoesNotExist):
         proposal_accept(proposal_id=proposal.pk, user=FoundationMemberFactory().user)
+    with pytest.raises(Proposal.DoesNotExist):  # case workers review; they do not pay
+        proposal_accept(proposal_id=proposal.pk, user=UserFactory(is_staff=True, is_superuser=True))
     proposal_decline(proposal_id=proposal.pk, user=member.user, reason="超出本项目地域范围")
     with pytest.raises(CaseError, match="declined, not open"):
         proposal_accept(proposal_id=proposal.pk, user=member.user)
