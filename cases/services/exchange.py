@@ -116,15 +116,19 @@ class _Importer:
         self.flush(run)
 
     def read(self, number: int, line: str) -> dict | None:
+        """The line's object, or None after rejecting it."""
         try:
             obj = exchange.loads(line)
         except json.JSONDecodeError as exc:
-            return self.reject(number, "invalid", None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+            reason = f"not valid JSON: {exc.msg} at column {exc.colno}"
         except (ValueError, RecursionError) as exc:  # numbers too long to convert, nesting too deep
-            return self.reject(number, "invalid", None, f"not readable JSON: {str(exc)[:200]}")
-        if not isinstance(obj, dict):
-            return self.reject(number, "invalid", None, "a line must be a JSON object with a kind")
-        return obj
+            reason = f"not readable JSON: {str(exc)[:200]}"
+        else:
+            if isinstance(obj, dict):
+                return obj
+            reason = "a line must be a JSON object with a kind"
+        self.reject(number, "invalid", None, reason)
+        return None
 
     def flush(self, run: list[tuple[int, exchange.CaseInput]]) -> None:
         if not run:

@@ -59,15 +59,13 @@ def step_verify_pending(*, progress: Callable[[int, int], None] | None = None) -
             # Still pending when the chunk is read: a case verified meanwhile (after intake) is skipped.
             cases = list(case_queryset_for_verification().filter(id__in=chunk, status=CaseStatus.PENDING))
             try:
-                with transaction.atomic():
-                    cases_verify(cases=cases, actor_label="system:nightly")
+                cases_verify(cases=cases, actor_label="system:nightly")  # its own savepoint
                 verified += len(cases)
             except Exception:
                 logger.exception("nightly: verifying a chunk failed; retrying its cases one by one")
                 for case in case_queryset_for_verification().filter(id__in=[c.pk for c in cases]):
                     try:
-                        with transaction.atomic():
-                            case_verify(case=case, actor_label="system:nightly")
+                        case_verify(case=case, actor_label="system:nightly")  # its own savepoint
                         verified += 1
                     except Exception:
                         # One case must not cost the others their verification; it stays pending for the next run.
@@ -97,20 +95,18 @@ def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | Non
     """Run the whole pipeline once and record it; raises RunAlreadyInProgress if one is running."""
     run = run_start(trigger=trigger)
 
-    def report(step: str) -> Callable[[int, int], None] | None:
-        return (lambda done, total: progress(step, done, total)) if progress else None
-
-    def timed(name: str, step: Callable[[], dict[str, int]]) -> None:
+    def timed(name: str, step: Callable[[], dict[str, int]], *, reports_progress: bool = False) -> None:
         started = time.monotonic()
         counts = step()
         run.step_timings[name] = round(time.monotonic() - started, 3)
         run.counts.update({f"{name}.{k}": v for k, v in counts.items()})
         run.save(update_fields=["step_timings", "counts"])
-        if progress and name != "verify":  # verify reports per chunk as it goes
+        if progress and not reports_progress:
             progress(name, 1, 1)
 
+    verify_progress = (lambda done, total: progress("verify", done, total)) if progress else None
     try:
-        timed("verify", lambda: step_verify_pending(progress=report("verify")))
+        timed("verify", lambda: step_verify_pending(progress=verify_progress), reports_progress=True)
         timed("resolve", step_resolve_identities)
         with transaction.atomic():
             # Need and proposals are computed on one state: accepting an award locks its program,
