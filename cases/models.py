@@ -185,11 +185,15 @@ class CrowdfundingCampaign(models.Model):
     raiser_id_number = models.CharField(_("raiser identity number"), max_length=32, blank=True)
     raiser_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     raiser_phone = models.CharField(_("raiser phone"), max_length=32, blank=True)
-    target = MoneyField(_("target"))
     raised = MoneyField(_("raised"), default=Decimal("0"))
 
     class Meta:
         verbose_name = _("crowdfunding campaign")
+
+    @property
+    def target(self) -> Decimal:
+        """A campaign's target is what its case asks for."""
+        return self.case.request_amount
 
 
 class FoundationApplication(models.Model):

@@ -213,7 +213,6 @@ def _channel_part(data: CaseInput, program: Program | None) -> tuple[type, dict]
             "raiser_id_number": raiser.id_number,
             "raiser_id_hash": id_hash(raiser.id_number),
             "raiser_phone": raiser.phone,
-            "target": data.request_amount,
             "raised": data.raised or 0,
         }
     if data.channel == Channel.FOUNDATION_AID:
