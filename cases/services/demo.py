@@ -6,33 +6,14 @@ import json
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from cases.lib import synthetic
 from cases.models import Partner
 from cases.services.exchange import ImportReport, import_lines
+from cases.services.roles import case_worker_group
 from matching.models import Foundation, FoundationMember
-
-CASE_WORKER_PERMISSIONS = {
-    "cases": ["view_case", "change_case", "view_caseflag", "change_caseflag", "view_person", "view_aidrecord",
-              "view_blacklistentry", "add_blacklistentry", "change_blacklistentry", "view_accesslog",
-              "view_caseevent", "view_checkresult", "view_document"],
-    "matching": ["view_foundation", "view_program", "view_proposal", "view_award", "view_matchrun",
-                 "change_matchrun"],
-}  # fmt: skip
-
-
-def case_worker_group() -> Group:
-    group, _ = Group.objects.get_or_create(name="case workers")
-    perms = [
-        Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codenames in CASE_WORKER_PERMISSIONS.items()
-        for codename in codenames
-    ]
-    group.permissions.set(perms)
-    return group
 
 
 def _user(username: str, *, staff: bool = False) -> tuple[object, str]:

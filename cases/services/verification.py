@@ -195,7 +195,8 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
     events = []
     for case in cases:
         previous = case.status
-        status_refresh(case=case, flags=flags_by_case[case.pk], verifying=True)
+        if case.status != CaseStatus.REJECTED:
+            case.status = _status_from(flags_by_case[case.pk])
         if case.status != previous or previous == CaseStatus.PENDING:
             events.append(
                 CaseEvent(
@@ -248,16 +249,17 @@ def _flags_sync_many(*, raised_by_case: dict[int, dict[str, str]], owned: frozen
     return {pk: list(flags.values()) for pk, flags in existing.items()}
 
 
-def status_refresh(*, case: Case, flags: list[CaseFlag] | None = None, verifying: bool = False) -> None:
-    """Flagged while any flag is active; verified otherwise. A rejection is final until undone,
-    and only verification itself takes a case out of pending."""
-    if case.status == CaseStatus.REJECTED or (case.status == CaseStatus.PENDING and not verifying):
+def _status_from(flags: list[CaseFlag]) -> str:
+    """Flagged while any flag is active; verified otherwise."""
+    return CaseStatus.FLAGGED if any(flag.active for flag in flags) else CaseStatus.VERIFIED
+
+
+def status_refresh(*, case: Case, flags: list[CaseFlag] | None = None) -> None:
+    """After a flag changed outside verification. A rejection is final until undone, and only
+    verification takes a case out of pending."""
+    if case.status in (CaseStatus.REJECTED, CaseStatus.PENDING):
         return
-    if flags is None:
-        active = CaseFlag.objects.filter(case=case, overridden_at__isnull=True).exists()
-    else:
-        active = any(flag.active for flag in flags)
-    case.status = CaseStatus.FLAGGED if active else CaseStatus.VERIFIED
+    case.status = _status_from(list(CaseFlag.objects.filter(case=case)) if flags is None else flags)
 
 
 @transaction.atomic

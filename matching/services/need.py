@@ -130,13 +130,12 @@ def _duplicate_flag_sync(*, case: Case, carrier_id: int | None) -> None:
         carrier_ref = Case.objects.filter(pk=carrier_id).values_list("ref", flat=True).first()
         raised[Flag.DUPLICATE_APPLICATION] = f"same person and illness as case {carrier_ref}, which carries the need"
     flags = flags_sync(case=case, raised=raised, owned=frozenset({Flag.DUPLICATE_APPLICATION}))
-    if case.status != CaseStatus.PENDING:
-        previous = case.status
-        status_refresh(case=case, flags=flags)
-        if case.status != previous:
-            Case.objects.filter(pk=case.pk).update(status=case.status)
-            event_log(case=case, code=f"case.{case.status}", actor_label="system:nightly",
-                      data={"from": previous, "duplicate_of": carrier_id})  # fmt: skip
+    previous = case.status
+    status_refresh(case=case, flags=flags)
+    if case.status != previous:
+        Case.objects.filter(pk=case.pk).update(status=case.status)
+        event_log(case=case, code=f"case.{case.status}", actor_label="system:nightly",
+                  data={"from": previous, "duplicate_of": carrier_id})  # fmt: skip
 
 
 def episode_need_for_case(*, case: Case) -> EpisodeNeed | None:

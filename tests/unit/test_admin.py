@@ -7,8 +7,8 @@ import pytest
 
 from cases.choices import CaseStatus, Flag
 from cases.models import AccessLog, BlacklistEntry, CaseFlag
-from cases.services.demo import case_worker_group
 from cases.services.identity import id_hash
+from cases.services.roles import case_worker_group
 from cases.services.verification import case_queryset_for_verification, case_verify
 from matching.models import MatchRun
 from tests.factories import ProgramFactory, UserFactory, case_payload, id_number_for, submit

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cases.services.demo import CASE_WORKER_PERMISSIONS, case_worker_group
+from cases.services.roles import CASE_WORKER_PERMISSIONS, case_worker_group
 
 
 class Command(BaseCommand):
