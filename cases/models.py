@@ -103,6 +103,9 @@ class Case(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    episode = models.ForeignKey(
+        "matching.Episode", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     payload_digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -234,6 +237,9 @@ class AidRecord(models.Model):
     amount = MoneyField(_("amount"))
     date = models.DateField(_("date"))
     icd10 = models.CharField(max_length=8, blank=True)
+    episode = models.ForeignKey(
+        "matching.Episode", null=True, blank=True, on_delete=models.SET_NULL, related_name="aid_records"
+    )
 
     class Meta:
         verbose_name = _("aid received")

@@ -133,12 +133,54 @@ class Proposal(models.Model):
         ]
 
 
+class Episode(models.Model):
+    """One person's one illness: the ledger that holds "no duplicate aid".
+
+    Rebuilt from the cases by the need step (and after a merge, a split or new aid); awards add
+    to `awarded` under a row lock. The database refuses any award past `award_limit`, the
+    largest amount asked less what the episode received from outside (money raised, aid
+    recorded): an award can never take the episode past its need, whatever code makes it.
+    """
+
+    anchor = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="anchored_episode",
+        help_text=_("the episode's first case: a name for it that survives re-grouping"),
+    )  # fmt: skip
+    person = models.ForeignKey("cases.Person", on_delete=models.PROTECT, related_name="episodes")
+    categories = models.CharField(_("ICD-10 categories"), max_length=128, blank=True)
+    carrier = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("the case that holds the episode's need"),
+    )  # fmt: skip
+    asked = MoneyField(_("largest amount asked"), default=Decimal("0"))
+    received_outside = MoneyField(_("received outside awards"), default=Decimal("0"))
+    awarded = MoneyField(_("awarded"), default=Decimal("0"))
+    award_limit = MoneyField(_("award limit"), default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("illness episode")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(awarded__gte=0) & Q(awarded__lte=F("award_limit")), name="episode_awards_within_need"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.categories or '?'}"
+
+    @property
+    def need(self) -> Decimal:
+        return max(Decimal("0"), self.award_limit - self.awarded)
+
+
 class Award(models.Model):
     """Aid a program committed to a case. At most one per case and program."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="awards")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="awards")
     proposal = models.OneToOneField(Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="award")
+    episode = models.ForeignKey(Episode, null=True, blank=True, on_delete=models.PROTECT, related_name="awards")
     amount = MoneyField(_("amount"))
     status = models.CharField(max_length=16, choices=AwardStatus.choices, default=AwardStatus.ACCEPTED)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")

@@ -69,3 +69,50 @@ def matches(code: str, pattern: str) -> bool:
 
 def matches_any(code: str, patterns: list[str]) -> bool:
     return any(matches(code, p) for p in patterns)
+
+
+# Categories that are one illness for the purpose of aid: a cancer and its spread, the stages of
+# one blood cancer, kidney failure and the dialysis or transplant that treats it. One episode may
+# carry cases filed under any categories of one family. Secondary tumours (C77-C79) and tumours of
+# unknown site (C80) belong to whatever primary cancer the person has.
+ILLNESS_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("lung", ("C33-C34", "D02")),
+    ("colorectal", ("C18-C21", "D01")),
+    ("liver", ("C22", "K74")),
+    ("breast", ("C50", "D05")),
+    ("cervix", ("C53", "D06")),
+    ("myeloid leukaemia", ("C92-C94", "D45-D47")),
+    ("lymphoid leukaemia", ("C91",)),
+    ("lymphoma", ("C81-C88",)),
+    ("myeloma", ("C90",)),
+    ("kidney failure", ("N17-N19", "I12", "N03-N05", "Z49", "Z99")),
+    ("congenital heart disease", ("Q20-Q26",)),
+    ("ischaemic heart disease", ("I20-I25",)),
+    ("stroke", ("I60-I69",)),
+    ("diabetes", ("E10-E14",)),
+    ("haemolytic anaemia", ("D55-D59",)),
+    ("bone-marrow failure", ("D60-D61",)),
+    ("haemophilia", ("D66-D68",)),
+)
+_SPREAD = "C77-C80"
+_PRIMARY_CANCER = "C00-C76"
+
+
+def family(cat: str) -> str:
+    """The illness family a category belongs to; the category itself when it has none."""
+    for name, patterns in ILLNESS_FAMILIES:
+        if any(matches(cat, pattern) for pattern in patterns):
+            return name
+    return cat
+
+
+def related(a: str, b: str) -> bool:
+    """Whether two ICD-10 categories can be one illness: the same, one family, or a cancer and its spread."""
+    if not a or not b:
+        return False
+    if a == b or family(a) == family(b):
+        return True
+    spread_a, spread_b = matches(a, _SPREAD), matches(b, _SPREAD)
+    return (spread_a and (spread_b or matches(b, _PRIMARY_CANCER) or matches(b, "C81-C96"))) or (
+        spread_b and (matches(a, _PRIMARY_CANCER) or matches(a, "C81-C96"))
+    )

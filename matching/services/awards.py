@@ -1,8 +1,10 @@
 """Foundations deciding on proposals. An accepted proposal becomes an award.
 
-At most one award per case and program, and never past a program's budget: both are held by
-the database (a unique constraint, a check constraint on the program's awarded total) and the
-program row is locked while an award is made, so concurrent accepts queue rather than race.
+At most one award per case and program, never past a program's budget and never past the
+illness episode's need: all three are held by the database (a unique constraint, check
+constraints on the program's and the episode's awarded totals), and the person, program and
+episode rows are locked in that order while an award is made, so concurrent accepts queue
+rather than race.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from matching.choices import ProposalStatus
 from matching.lib.eligibility import unmet
 from matching.models import Award, FoundationMember, Program, Proposal
 from matching.selectors import case_facts, program_rules
+from matching.services.ledger import episode_award
 from matching.services.need import episode_need_for_case
 
 
@@ -71,7 +74,9 @@ def proposal_accept(*, proposal_id: int, user, amount: Decimal | None = None) ->
                 raise CaseError(
                     f"{amount} is more than program {program.ref}'s remaining budget {program.remaining_budget}"
                 )
-            award = Award.objects.create(case=case, program=program, proposal=proposal, amount=amount, created_by=user)
+            ledger = episode_award(anchor_id=episode.anchor_id, amount=amount)
+            award = Award.objects.create(case=case, program=program, proposal=proposal, amount=amount,
+                                         episode=ledger, created_by=user)  # fmt: skip
             # Computed in Python on the locked row: exact decimals on every database.
             Program.objects.filter(pk=program.pk).update(awarded_total=program.awarded_total + amount)
             proposal.status = ProposalStatus.ACCEPTED

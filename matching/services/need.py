@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
 from cases.lib.icd10 import category
@@ -15,6 +15,7 @@ from cases.services.events import event_log
 from cases.services.verification import flags_sync, status_refresh
 from matching.lib.episodes import AidRow, CaseRow, EpisodeNeed, episodes
 from matching.models import Award
+from matching.services.ledger import episodes_save
 
 ZERO = Decimal("0.00")
 PRIORITY_PLACES = Decimal("0.0001")
@@ -26,7 +27,7 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
     aids = AidRecord.objects.all()
     if person_ids is not None:
         cases = cases.filter(person_id__in=person_ids)
-        aids = aids.filter(person_id__in=person_ids)
+        aids = aids.filter(Q(person_id__in=person_ids) | Q(case__person_id__in=person_ids))
     awarded = dict(
         Award.objects.filter(case__in=cases)
         .values("case_id")
@@ -55,8 +56,15 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
         )
     ]
     aid_rows = [
-        AidRow(amount=a["amount"], case_id=a["case_id"], person_id=a["person_id"], category=a["icd10"][:3])
-        for a in aids.values("amount", "case_id", "person_id", "icd10")
+        AidRow(
+            amount=a["amount"],
+            case_id=a["case_id"],
+            person_id=a["person_id"],
+            category=a["icd10"][:3],
+            on=a["date"],
+            id=a["id"],
+        )  # fmt: skip
+        for a in aids.values("id", "amount", "case_id", "person_id", "icd10", "date")
     ]
     return case_rows, aid_rows
 
@@ -71,7 +79,8 @@ def priority_of(*, tier: str, need: Decimal, annual_income: Decimal) -> Decimal:
 def need_compute_all(*, batch_size: int = 1000) -> dict[str, int]:
     """Recompute need, carrier and priority of every case; flag duplicate applications."""
     case_rows, aid_rows = episode_rows()
-    result = episodes(case_rows, aid_rows)
+    result = episodes(case_rows, aid_rows, with_rejected=True)
+    ledger = episodes_save(result)
     carrier_of: dict[int, EpisodeNeed] = {}
     for episode in result:
         for case_id in episode.case_ids:
@@ -100,8 +109,9 @@ def need_compute_all(*, batch_size: int = 1000) -> dict[str, int]:
             changed.append(case)
     _need_write(changed)
     return {
-        "episodes": len(result),
+        "episodes": sum(1 for e in result if e.carrier_id is not None),
         "episodes_with_need": with_need,
+        **ledger,
         "duplicates_changed": duplicates_changed,
         "need_changed": len(changed),
     }
@@ -138,10 +148,17 @@ def _duplicate_flag_sync(*, case: Case, carrier_id: int | None) -> None:
                   data={"from": previous, "duplicate_of": carrier_id})  # fmt: skip
 
 
+def episodes_refresh(*, person_ids: list[int]) -> list[EpisodeNeed]:
+    """Recompute and save the episodes of some persons, as of now (awards included)."""
+    case_rows, aid_rows = episode_rows(person_ids=person_ids)
+    result = episodes(case_rows, aid_rows, with_rejected=True)
+    episodes_save(result, person_ids=person_ids)
+    return result
+
+
 def episode_need_for_case(*, case: Case) -> EpisodeNeed | None:
-    """The episode a case belongs to, with its need as of now (awards included)."""
-    case_rows, aid_rows = episode_rows(person_ids=[case.person_id])
-    for episode in episodes(case_rows, aid_rows):
+    """The episode a case belongs to, with its need as of now, saved to the ledger."""
+    for episode in episodes_refresh(person_ids=[case.person_id]):
         if case.id in episode.case_ids:
             return episode
     return None

@@ -12,7 +12,7 @@ from cases.errors import CaseError
 from cases.models import Case
 from cases.services.verification import case_verify
 from matching.choices import ProposalStatus, RunStatus
-from matching.models import Award, MatchRun, Program, Proposal
+from matching.models import Award, Episode, MatchRun, Program, Proposal
 from matching.services.awards import proposal_accept
 from matching.services.need import episode_need_for_case
 from matching.services.nightly import RunAlreadyInProgress, run_start
@@ -150,6 +150,10 @@ def test_fifty_simultaneous_accepts_on_one_episode_never_exceed_its_need(shape):
     assert awarded == need_before
     assert Award.objects.filter(case__in=cases).count() == 20
     assert episode_need_for_case(case=cases[0]).need == Decimal("0.00")
+    # and the ledger row the database guards says the same
+    (episode,) = Episode.objects.filter(cases__in=cases).distinct()
+    assert episode.awarded == need_before == episode.award_limit
+    assert set(Award.objects.filter(case__in=cases).values_list("episode", flat=True)) == {episode.pk}
     for program in Program.objects.filter(proposals__in=proposals):
         awarded_here = Award.objects.filter(program=program).aggregate(total=Sum("amount"))["total"]
         assert program.awarded_total == (awarded_here or Decimal("0.00"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from cases.models import AidRecord
 from matching.choices import RunStatus
-from matching.models import Award, MatchRun, Program
+from matching.models import Award, Episode, MatchRun, Program
+from matching.services.need import episode_need_for_case
 from tests.factories import ProgramFactory, case_payload, submit
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -28,6 +31,21 @@ def test_the_database_refuses_an_awarded_total_above_the_budget():
         cursor.execute(over_budget, [program.pk])
     program.refresh_from_db()
     assert program.awarded_total == Decimal("0.00")
+
+
+def test_the_database_refuses_awards_past_an_episodes_need():
+    # given: an illness episode asking 200 000 that already received 150 000 from outside
+    case = submit(case_payload(request__amount="200000"))
+    AidRecord.objects.create(ref="A-1", case=case, provider="another foundation", amount=Decimal("150000"),
+                             date=dt.date(2026, 10, 1))  # fmt: skip
+    episode = episode_need_for_case(case=case)
+    ledger = Episode.objects.get(anchor_id=episode.anchor_id)
+    assert ledger.award_limit == Decimal("50000.00")
+
+    # when / then: a raw UPDATE past the need, bypassing every service, is refused
+    with pytest.raises(IntegrityError, match="episode_awards_within_need"), transaction.atomic():
+        Episode.objects.filter(pk=ledger.pk).update(awarded=Decimal("50000.01"))
+    Episode.objects.filter(pk=ledger.pk).update(awarded=Decimal("50000.00"))
 
 
 def test_the_database_accepts_an_awarded_total_exactly_at_the_budget():

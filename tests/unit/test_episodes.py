@@ -44,3 +44,32 @@ def test_aid_without_a_code_counts_against_every_illness_of_the_person():
 
 def test_cases_without_a_code_are_episodes_of_their_own():
     assert len(episodes([row(1, category=""), row(2, category="")], [])) == 2
+
+
+def test_a_cancer_and_its_spread_are_one_illness_and_one_need():
+    (episode,) = episodes([row(1, category="C34", asked="300000"), row(2, category="C78", asked="200000", day=20)], [])
+    assert episode.case_ids == (1, 2) and episode.asked == Decimal("300000")
+
+
+def test_unrelated_illnesses_of_one_person_are_two_episodes():
+    assert len(episodes([row(1, category="C34"), row(2, category="C50", day=5)], [])) == 2
+
+
+def test_the_same_illness_years_apart_is_a_new_episode():
+    result = episodes([row(1, category="C91"), row(2, category="C91", day=1200)], [])
+    assert sorted(e.case_ids for e in result) == [(1,), (2,)]
+
+
+def test_aid_with_a_code_counts_against_the_related_episode_closest_in_time():
+    early, late = row(1, category="C91"), row(2, category="C91", day=1200)
+    aid = AidRow(Decimal("5000"), None, 1, "C91", on=(T0 + dt.timedelta(days=1100)).date(), id=7)
+    by_anchor = {e.anchor_id: e for e in episodes([early, late], [aid])}
+    assert by_anchor[2].received == Decimal("5000") and by_anchor[2].aid_ids == (7,)
+    assert by_anchor[1].received == 0
+
+
+def test_an_episode_of_rejected_cases_only_is_kept_for_the_ledger_without_a_carrier():
+    rejected = row(1, rejected=True, awarded="1000")
+    assert episodes([rejected], []) == []
+    (kept,) = episodes([rejected], [], with_rejected=True)
+    assert kept.carrier_id is None and kept.awarded == Decimal("1000") and kept.need == 0
