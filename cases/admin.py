@@ -330,3 +330,6 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from cases import admin_identity  # noqa: E402, F401 - the identity review queue registers itself

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import (
@@ -333,3 +333,70 @@ class AccessLog(models.Model):
     class Meta:
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
+
+
+class MatchKey(models.Model):
+    """A blocking key of a case: cases sharing one are compared when a new case arrives.
+
+    Keys are keyed hashes (they are built from names, birth dates and phones), so the table
+    tells nothing by itself.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="match_keys")
+    key = models.CharField(max_length=32, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="one_match_key_per_case")]
+
+
+class IdentityReview(models.Model):
+    """Two cases the resolver could not call the same person or not: a case worker decides.
+
+    A decision binds every later resolution: merged cases stay one person, split ones never join.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        MERGED = "merged", _("same person")
+        SPLIT = "split", _("different persons")
+
+    case_a = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
+    case_b = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("other case"))
+    probability = models.DecimalField(_("probability same person"), max_digits=5, decimal_places=4)
+    reasons = models.JSONField(_("evidence"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity review")
+        verbose_name_plural = _("identity reviews")
+        ordering = ["status", "-probability"]
+        constraints = [
+            models.UniqueConstraint(fields=["case_a", "case_b"], name="one_review_per_pair"),
+            models.CheckConstraint(condition=Q(case_a__lt=F("case_b")), name="review_pair_ordered"),
+            models.CheckConstraint(
+                condition=Q(status="open") | (~Q(decision_reason="") & Q(decided_at__isnull=False)),
+                name="review_decision_needs_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_a.ref} ~ {self.case_b.ref} ({self.probability})"
+
+
+class ResolutionModel(models.Model):
+    """A fitted identity-resolution model; the newest one scores new cases at intake."""
+
+    version = models.CharField(max_length=64)
+    params = models.JSONField()
+    stats = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]

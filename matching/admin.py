@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case
 from cases.services.intake import cases_reverify
-from matching.models import Award, Foundation, FoundationMember, MatchRun, Program, Proposal
+from matching.models import Award, Episode, Foundation, FoundationMember, MatchRun, Program, Proposal
 from matching.services.proposals import proposals_supersede
 
 
@@ -122,6 +122,38 @@ class AwardAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Award._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EpisodeCaseInline(admin.TabularInline):
+    model = Case
+    fk_name = "episode"
+    fields = ("ref", "channel", "status", "icd10", "request_amount", "need", "duplicate_of")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Episode)
+class EpisodeAdmin(admin.ModelAdmin):
+    """The ledger, read only: the need step and awards write it, the database guards it."""
+
+    list_display = ("id", "person", "categories", "carrier", "asked", "received_outside", "awarded", "need")
+    search_fields = ("person__public_id", "cases__ref")
+    readonly_fields = [f.name for f in Episode._meta.fields] + ["need"]
+    inlines = [EpisodeCaseInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -78,10 +78,18 @@ BASE_CASE = {
 }
 
 
+# Each case made by the factory is another girl of the same age unless a test says otherwise:
+# identity resolution would rightly take two applications for one name and birth date as one person.
+PATIENT_NAMES = ("王小红", "李静怡", "赵子涵", "陈一诺", "刘欣然", "杨梓萱", "黄雨桐", "周思琪", "吴可馨", "徐诗涵",
+                 "孙佳怡", "马若曦", "朱语嫣", "胡梦洁", "郭书瑶", "何欣妍", "高雅琪", "林婉清", "罗紫涵", "郑安琪")  # fmt: skip
+
+
 def case_payload(**overrides) -> dict:
     """A valid case object; nested keys are given as `patient__name=...`."""
     payload = copy.deepcopy(BASE_CASE)
-    payload["ref"] = f"T-{next(_refs):06d}"
+    number = next(_refs)
+    payload["ref"] = f"T-{number:06d}"
+    payload["patient"]["name"] = PATIENT_NAMES[number % len(PATIENT_NAMES)]
     for key, value in overrides.items():
         target = payload
         *parents, leaf = key.split("__")

@@ -1,18 +1,43 @@
-"""Recognising people: keyed hashes of identity numbers, and the person a case belongs to.
+"""Recognising people across cases, channels and organisations.
 
-The first version recognises a person by exact valid identity number only; probabilistic
-resolution replaces `person_for_case` later without changing its callers.
+A valid identity number settles who a patient is (through its keyed hash). Without one, or with
+a mistyped one, a case is compared with the cases that share a blocking key with it, and the
+resolver (`cases.lib.linkage`: scikit-learn over pairwise evidence, taught by the pairs whose
+identity numbers agree or differ) says how likely each is the same person. Above the threshold
+the case joins that person; in the uncertain band a case worker decides (`IdentityReview`);
+below it the patient is someone new. Case workers' decisions bind every later resolution.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.utils import timezone
 
-from cases.lib import idnumber
-from cases.models import Case, Person
+from cases.errors import CaseError
+from cases.lib import idnumber, linkage
+from cases.lib.icd10 import Icd10Error, category, normalise
+from cases.models import AidRecord, Case, IdentityReview, MatchKey, Person, ResolutionModel
+from cases.services.events import event_log
+from cases.services.sql import execute_update as _execute_update
+
+logger = logging.getLogger(__name__)
+
+PROBABILITY_PLACES = Decimal("0.0001")
+# At intake a case is compared with at most this many earlier cases (the closest by key count).
+MAX_CANDIDATES = 200
+_RECORD_FIELDS = (
+    "id", "person_id", "patient_name", "patient_birth_date", "patient_sex", "patient_province", "patient_city",
+    "patient_phone", "patient_id_number", "icd10", "diagnosis__icd10_given", "diagnosis__hospital",
+)  # fmt: skip
 
 
 def id_hash(number: str) -> str:
@@ -23,32 +48,379 @@ def id_hash(number: str) -> str:
     return hmac.new(key, idnumber.normalise(number).encode(), hashlib.sha256).hexdigest()
 
 
+def _key_hash(key: str) -> str:
+    """Blocking keys are stored as keyed hashes: names and birth dates never sit in the key table."""
+    return hmac.new(settings.ID_HASH_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _category_of(values: dict) -> str:
+    if values["icd10"]:
+        return category(values["icd10"])
+    try:
+        return category(normalise(values["diagnosis__icd10_given"] or ""))
+    except Icd10Error:
+        return ""
+
+
+def record_of(values: dict) -> linkage.Record:
+    """What the resolver compares of a case (a row of `Case.objects.values(*_RECORD_FIELDS)`)."""
+    number = values["patient_id_number"] or ""
+    valid = bool(number) and idnumber.is_valid(number)
+    return linkage.Record(
+        key=values["id"],
+        name=values["patient_name"],
+        birth_date=values["patient_birth_date"],
+        sex=values["patient_sex"],
+        province=values["patient_province"],
+        city=values["patient_city"] or "",
+        phone_hash=id_hash(values["patient_phone"]) if values["patient_phone"] else "",  # TEMP until phone hash lands
+        id_hash=id_hash(number) if valid else "",
+        id_partial=linkage.id_partial(number) if number and not valid else "",
+        hospital=values["diagnosis__hospital"] or "",
+        category=_category_of(values),
+    )
+
+
+def resolver_current() -> linkage.Resolver:
+    """The newest fitted model, or the engine's built-in one before any nightly run fitted one."""
+    stored = ResolutionModel.objects.order_by("-created_at", "-id").first()
+    return linkage.Resolver(model=linkage.Model.from_dict(stored.params) if stored else None)
+
+
+def _decisions(case_ids: Iterable[int] | None = None) -> tuple[set[frozenset], set[frozenset]]:
+    """Pairs case workers merged and pairs they split."""
+    reviews = IdentityReview.objects.exclude(status=IdentityReview.Status.OPEN)
+    if case_ids is not None:
+        ids = list(case_ids)
+        reviews = reviews.filter(Q(case_a_id__in=ids) | Q(case_b_id__in=ids))
+    merged, split = set(), set()
+    for a, b, status in reviews.values_list("case_a_id", "case_b_id", "status"):
+        (merged if status == IdentityReview.Status.MERGED else split).add(frozenset((a, b)))
+    return merged, split
+
+
+# -- At intake -------------------------------------------------------------------------------
+
+
+def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
+    """Resolve new or changed cases against everyone known, in order; well under a second per case.
+
+    Each case keeps its person when its valid identity number names one; otherwise it joins the
+    person of the best-scoring earlier case above the threshold, and pairs in the uncertain band
+    go to the review queue.
+    """
+    if not case_ids:
+        return {"joined": 0, "reviews": 0}
+    rows = {v["id"]: v for v in Case.objects.filter(pk__in=case_ids).values(*_RECORD_FIELDS)}
+    records = {pk: record_of(values) for pk, values in rows.items()}
+    keys = {pk: {_key_hash(k) for k in linkage.blocking_keys(record)} for pk, record in records.items()}
+    MatchKey.objects.filter(case_id__in=case_ids).delete()
+    MatchKey.objects.bulk_create([MatchKey(case_id=pk, key=k) for pk, ks in keys.items() for k in ks])
+
+    resolver = resolver_current()
+    shared = defaultdict(set)  # key -> cases holding it, this batch included
+    for case_id, key in MatchKey.objects.filter(key__in={k for ks in keys.values() for k in ks}).values_list(
+        "case_id", "key"
+    ):
+        shared[key].add(case_id)
+    candidate_ids = {c for ks in keys.values() for k in ks for c in shared[k]}
+    candidate_rows = {v["id"]: v for v in Case.objects.filter(pk__in=candidate_ids).values(*_RECORD_FIELDS)}
+    person_of = {pk: v["person_id"] for pk, v in candidate_rows.items()}
+    person_hash = dict(
+        Person.objects.filter(pk__in=set(person_of.values())).exclude(id_hash=None).values_list("pk", "id_hash")
+    )
+    _, split = _decisions(candidate_ids)
+    sizes = dict(
+        Case.objects.filter(person_id__in=set(person_of.values())).values("person_id").annotate(n=Count("id"))
+        .values_list("person_id", "n")
+    )  # fmt: skip
+    moves: list[tuple[int, int]] = []
+    numbered: dict[int, tuple[int, str]] = {}  # person -> the case whose valid number it takes, and the number
+    review_rows: dict[tuple[int, int], IdentityReview] = {}
+    low, high = resolver.review_band
+    for pk in sorted(case_ids):  # earlier cases first: a later one may join a person made just now
+        record, own = records[pk], person_of[pk]
+        if record.id_hash and person_hash.get(own) == record.id_hash and sizes.get(own, 0) > 1:
+            continue  # its valid identity number names a person already known
+        counts = defaultdict(int)
+        for key in keys[pk]:
+            for other in shared[key]:
+                if other != pk and (other < pk or other not in rows) and person_of[other] != own:
+                    counts[other] += 1
+        # Never join a person whose valid identity number differs, nor one a case worker split off.
+        others = [
+            c for c in sorted(counts, key=lambda c: (-counts[c], c))[:MAX_CANDIDATES]
+            if frozenset((pk, c)) not in split
+            and not (record.id_hash and person_hash.get(person_of[c]) not in (None, record.id_hash))
+        ]  # fmt: skip
+        scored = resolver.score(record, [record_of(candidate_rows[c]) for c in others]) if others else []
+        best = max(scored, key=lambda s: s[1], default=None)
+        if best is not None and best[1] >= resolver.threshold:
+            target = person_of[best[0]]
+            moves.append((target, pk))
+            person_of[pk] = target
+            sizes[own], sizes[target] = sizes.get(own, 1) - 1, sizes.get(target, 0) + 1
+            if record.id_hash and person_hash.get(target) is None:
+                numbered[target] = (own, rows[pk]["patient_id_number"])
+                person_hash[target] = record.id_hash
+        for other, probability, reasons in scored:
+            if low <= probability < high and person_of[other] != person_of[pk]:
+                pair = tuple(sorted((pk, other)))
+                review_rows[pair] = IdentityReview(
+                    case_a_id=pair[0], case_b_id=pair[1], reasons=reasons,
+                    probability=Decimal(str(probability)).quantize(PROBABILITY_PLACES),
+                )  # fmt: skip
+    _execute_update(Case, ("person_id",), moves)
+    for target, (previous, number) in numbered.items():
+        # The valid number moves from the fresh person the case came with to the one it joined.
+        Person.objects.filter(pk=previous, id_hash=id_hash(number)).update(id_hash=None, id_number="")
+        Person.objects.filter(pk=target).update(id_hash=id_hash(number), id_number=idnumber.normalise(number))
+    if moves:
+        Person.objects.filter(
+            pk__in={pk for pk, n in sizes.items() if n <= 0}, cases__isnull=True, aid_records__isnull=True,
+            episodes__isnull=True,
+        ).delete()  # fmt: skip
+    IdentityReview.objects.bulk_create(review_rows.values(), ignore_conflicts=True)
+    return {"joined": len(moves), "reviews": len(review_rows)}
+
+
+def person_drop_if_orphaned(*, person_id: int) -> None:
+    Person.objects.filter(pk=person_id, cases__isnull=True, aid_records__isnull=True, episodes__isnull=True).delete()
+
+
 def person_for_case(*, case: Case) -> Person:
-    """The person this case's patient is: found by valid identity number, else this case's own."""
+    """The person a case starts with: found by valid identity number, else its own (until resolved)."""
     number = case.patient_id_number
+    details = {"name": case.patient_name, "birth_date": case.patient_birth_date, "sex": case.patient_sex,
+               "province": case.patient_province}  # fmt: skip
     if number and idnumber.is_valid(number):
-        person, created = Person.objects.get_or_create(
-            id_hash=id_hash(number),
-            defaults={
-                "name": case.patient_name,
-                "birth_date": case.patient_birth_date,
-                "sex": case.patient_sex,
-                "province": case.patient_province,
-                "id_number": idnumber.normalise(number),
-            },
+        person, _ = Person.objects.get_or_create(
+            id_hash=id_hash(number), defaults={**details, "id_number": idnumber.normalise(number)}
         )
         return person
     current = getattr(case, "person", None) if case.person_id else None
     if current is not None and current.id_hash is None and not current.cases.exclude(pk=case.pk).exists():
         # The case already has a person of its own (no identity number): keep it, update the details.
-        for name, value in (("name", case.patient_name), ("birth_date", case.patient_birth_date),
-                            ("sex", case.patient_sex), ("province", case.patient_province)):  # fmt: skip
+        for name, value in details.items():
             setattr(current, name, value)
-        current.save(update_fields=["name", "birth_date", "sex", "province"])
+        current.save(update_fields=list(details))
         return current
-    return Person.objects.create(
-        name=case.patient_name,
-        birth_date=case.patient_birth_date,
-        sex=case.patient_sex,
-        province=case.patient_province,
-    )
+    return Person.objects.create(**details)
+
+
+# -- Nightly ---------------------------------------------------------------------------------
+
+
+def identities_resolve_all(*, progress=None) -> dict[str, int]:
+    """Re-resolve every case: refit the model on the pairs identity numbers label, then regroup.
+
+    Persons are kept where they still hold their cases (a person keeps its public id), so only
+    what changed moves. Merges and splits decided by case workers are applied over the model.
+    """
+    rows = {v["id"]: v for v in Case.objects.values(*_RECORD_FIELDS).iterator(chunk_size=2000)}
+    records = [record_of(v) for v in rows.values()]
+    resolver = linkage.Resolver().fit(records)  # or the built-in model, when too few numbers agree
+    model = _model_save(resolver.model)
+    resolution = resolver.resolve(records)
+    clusters = _clusters_with_decisions(resolution.cluster_of, records)
+    moved, created = _persons_apply(clusters, rows)
+    opened = _reviews_refresh(resolution.review, clusters)
+    _match_keys_refresh(records)
+    engine = {f"engine.{k}": v for k, v in resolution.stats.items() if isinstance(v, int)}
+    return {"cases_moved": moved, "persons_created": created, "reviews_opened": opened, "model": model.pk, **engine}
+
+
+def _model_save(fitted: linkage.Model) -> ResolutionModel:
+    params = fitted.to_dict()
+    latest = ResolutionModel.objects.order_by("-created_at", "-id").first()
+    if latest is not None and latest.params == params:
+        return latest
+    return ResolutionModel.objects.create(version=str(params.get("version", "")), params=params,
+                                          stats=params.get("trained_on", {}))  # fmt: skip
+
+
+def _clusters_with_decisions(cluster_of: dict[int, int], records: list[linkage.Record]) -> dict[int, int]:
+    """Apply what case workers decided and what identity numbers settle over the model's clusters."""
+    parent = dict(cluster_of)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for key in parent:
+        parent.setdefault(parent[key], parent[key])
+    by_hash: dict[str, int] = {}
+    merged, split = _decisions()
+    unions = [tuple(pair) for pair in merged]
+    for record in records:
+        if record.id_hash:
+            first = by_hash.setdefault(record.id_hash, record.key)
+            unions.append((first, record.key))
+    for a, b in unions:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    result = {key: find(key) for key in cluster_of}
+    for pair in split:
+        a, b = sorted(pair)
+        if a in result and b in result and result[a] == result[b]:
+            result[b] = -b  # a cluster of its own
+    return result
+
+
+def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int, int]:
+    """Give each cluster one person, keeping the person that already holds most of its cases."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for case_id, cluster in clusters.items():
+        members[cluster].append(case_id)
+    person_hash = dict(Person.objects.exclude(id_hash=None).values_list("pk", "id_hash"))
+    taken: set[int] = set()
+    chosen: list[tuple[list[int], int | None, str]] = []  # cases, person kept (None: a new one), number
+    for case_ids in sorted(members.values(), key=len, reverse=True):
+        numbers = sorted({rows[c]["patient_id_number"] for c in case_ids if record_valid(rows[c]["patient_id_number"])})
+        hashes = {id_hash(n) for n in numbers}
+        held = defaultdict(int)
+        for c in case_ids:
+            held[rows[c]["person_id"]] += 1
+        # The person named by the cluster's identity number first, then the one holding most cases.
+        choices = sorted(
+            (p for p in held if p not in taken and person_hash.get(p) in (None, *hashes)),
+            key=lambda p: (person_hash.get(p) not in hashes, -held[p], p),
+        )
+        person_id = choices[0] if choices else None
+        if person_id is not None:
+            taken.add(person_id)
+        chosen.append((case_ids, person_id, numbers[0] if numbers else ""))
+
+    new = {
+        index: Person(name=rows[min(ids)]["patient_name"], birth_date=rows[min(ids)]["patient_birth_date"],
+                      sex=rows[min(ids)]["patient_sex"], province=rows[min(ids)]["patient_province"])
+        for index, (ids, person_id, _) in enumerate(chosen) if person_id is None
+    }  # fmt: skip
+    Person.objects.bulk_create(new.values())
+    moves, numbered = [], []
+    for index, (case_ids, person_id, number) in enumerate(chosen):
+        person_id = new[index].pk if person_id is None else person_id
+        if number and person_hash.get(person_id) is None:
+            numbered.append((person_id, number))
+        moves.extend((person_id, c) for c in case_ids if rows[c]["person_id"] != person_id)
+    for person_id, number in numbered:
+        Person.objects.filter(pk=person_id).update(id_hash=id_hash(number), id_number=idnumber.normalise(number))
+    _execute_update(Case, ("person_id",), moves)
+    if moves:
+        # Aid recorded on a case belongs to that case's person.
+        AidRecord.objects.exclude(case=None).update(
+            person_id=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("person_id")[:1])
+        )
+    return len(moves), len(new)
+
+
+def record_valid(number: str | None) -> bool:
+    return bool(number) and idnumber.is_valid(number)
+
+
+def _reviews_refresh(pairs: list, clusters: dict[int, int]) -> int:
+    """Open a review for each uncertain pair the model left apart; drop open ones no longer uncertain."""
+    wanted = {}
+    for pair in pairs:
+        a, b = sorted((pair.key_a, pair.key_b))
+        if clusters.get(a) != clusters.get(b):
+            wanted[(a, b)] = pair
+    existing = set(IdentityReview.objects.values_list("case_a_id", "case_b_id"))
+    IdentityReview.objects.filter(status=IdentityReview.Status.OPEN).exclude(
+        pk__in=[
+            pk for pk, a, b in IdentityReview.objects.filter(status=IdentityReview.Status.OPEN).values_list(
+                "pk", "case_a_id", "case_b_id") if (a, b) in wanted
+        ]
+    ).delete()  # fmt: skip
+    new = [
+        IdentityReview(case_a_id=a, case_b_id=b, reasons=list(p.reasons),
+                       probability=Decimal(str(p.probability)).quantize(PROBABILITY_PLACES))
+        for (a, b), p in wanted.items() if (a, b) not in existing
+    ]  # fmt: skip
+    IdentityReview.objects.bulk_create(new, batch_size=1000)
+    return len(new)
+
+
+def _match_keys_refresh(records: list[linkage.Record]) -> None:
+    """Rebuild the blocking-key table when the keys a model uses changed (a new engine version)."""
+    have = set(MatchKey.objects.values_list("case_id", flat=True).distinct())
+    missing = [r for r in records if r.key not in have]
+    MatchKey.objects.bulk_create(
+        [MatchKey(case_id=r.key, key=_key_hash(k)) for r in missing for k in set(linkage.blocking_keys(r))],
+        batch_size=2000, ignore_conflicts=True,
+    )  # fmt: skip
+
+
+def persons_prune() -> int:
+    """Delete persons left with no case, aid or episode after cases moved."""
+    deleted, _ = Person.objects.filter(cases__isnull=True, aid_records__isnull=True, episodes__isnull=True).delete()
+    return deleted
+
+
+# -- Case workers' decisions ------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_decide(*, review_id: int, verdict: str, user, reason: str) -> IdentityReview:
+    """Merge (same person) or split (different persons) two cases, with a reason; audited.
+
+    A merge moves every case of the second person to the first; a split gives the second case a
+    person of its own. Both recompute the episodes and need of those concerned and withdraw
+    their open proposals; the next run proposes again.
+    """
+    from matching.services.need import need_refresh  # matching builds on cases, not the reverse
+
+    reason = reason.strip()
+    if not reason:
+        raise CaseError("a merge or split needs a reason")
+    review = IdentityReview.objects.select_for_update().select_related("case_a", "case_b").get(pk=review_id)
+    a, b = review.case_a, review.case_b
+    persons = sorted({a.person_id, b.person_id})
+    list(Person.objects.select_for_update().filter(pk__in=persons).order_by("pk"))
+    if verdict == IdentityReview.Status.MERGED:
+        _merge(a, b)
+    elif verdict == IdentityReview.Status.SPLIT:
+        _split(a, b)
+    else:
+        raise CaseError(f"unknown verdict {verdict!r}")
+    review.status, review.decided_by, review.decided_at = verdict, user, timezone.now()
+    review.decision_reason = reason
+    review.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    affected = sorted({*persons, *Case.objects.filter(pk__in=[a.pk, b.pk]).values_list("person_id", flat=True)})
+    need_refresh(person_ids=affected, reason=f"identity review {review.pk}: {verdict}")
+    for person_id in affected:
+        person_drop_if_orphaned(person_id=person_id)
+    for case, other in ((a, b), (b, a)):
+        event_log(case=case, code=f"identity.{verdict}", user=user,
+                  data={"other": other.ref, "reason": reason, "review": review.pk})  # fmt: skip
+    return review
+
+
+def _merge(a: Case, b: Case) -> None:
+    if a.person_id == b.person_id:
+        return
+    keep, gone = Person.objects.get(pk=a.person_id), Person.objects.get(pk=b.person_id)
+    if keep.id_hash and gone.id_hash and keep.id_hash != gone.id_hash:
+        raise CaseError("these cases carry two different valid identity numbers: they cannot be one person")
+    Case.objects.filter(person=gone).update(person=keep)
+    AidRecord.objects.filter(person=gone).update(person=keep)
+    if gone.id_hash and not keep.id_hash:
+        hash_, number = gone.id_hash, gone.id_number
+        Person.objects.filter(pk=gone.pk).update(id_hash=None)
+        Person.objects.filter(pk=keep.pk).update(id_hash=hash_, id_number=number)
+
+
+def _split(a: Case, b: Case) -> None:
+    if a.person_id != b.person_id:
+        return
+    number = b.patient_id_number
+    if record_valid(number) and Person.objects.filter(pk=b.person_id, id_hash=id_hash(number)).exists():
+        raise CaseError("this case's valid identity number is the person's own: it cannot be split off")
+    person = Person.objects.create(name=b.patient_name, birth_date=b.patient_birth_date, sex=b.patient_sex,
+                                   province=b.patient_province)  # fmt: skip
+    Case.objects.filter(pk=b.pk).update(person=person)
+    AidRecord.objects.filter(case=b).update(person=person)

@@ -26,7 +26,7 @@ from cases.models import (
     Person,
 )
 from cases.services.events import actor_label_for, event_log
-from cases.services.identity import id_hash, person_for_case
+from cases.services.identity import cases_resolve, id_hash, person_drop_if_orphaned, person_for_case
 from matching.models import Program
 from matching.services.proposals import proposals_supersede
 
@@ -74,7 +74,7 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
     case.person = person_for_case(case=case)
     case.save()
     if previous_person_id and previous_person_id != case.person_id:
-        _person_drop_if_orphaned(person_id=previous_person_id)
+        person_drop_if_orphaned(person_id=previous_person_id)
 
     part_model, part_values = _channel_part(data, program)
     for model, values in ((Household, _household_values(data)), (Diagnosis, _diagnosis_values(data)),
@@ -86,6 +86,8 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
     if not created:
         case.documents.all().delete()
     Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
+    cases_resolve(case_ids=[case.pk])
+    case.refresh_from_db(fields=["person"])
     if not created:
         # What the episode asks for may have changed: its open proposals no longer stand.
         proposals_supersede(cases=Case.objects.filter(person=case.person_id), reason=f"case {case.ref} updated")
@@ -129,6 +131,7 @@ def cases_create(*, items: list[CaseInput], user=None, actor_label: str = "") ->
                                           data={"source": item.source}))  # fmt: skip
     for model, rows in parts.items():
         model.objects.bulk_create(rows)
+    cases_resolve(case_ids=[case.pk for case in cases])
     return cases, errors
 
 
@@ -219,11 +222,6 @@ def _channel_part(data: CaseInput, program: Program | None) -> tuple[type, dict]
         return FoundationApplication, {"program": program}
     drug = data.pap_drug or (program.drug if program else "")
     return PapApplication, {"program": program, "drug": drug, "cycles_paid": data.pap_cycles_paid}
-
-
-def _person_drop_if_orphaned(*, person_id: int) -> None:
-    """A corrected identity number can move a case to another person; drop the one left empty."""
-    Person.objects.filter(pk=person_id, cases__isnull=True, aid_records__isnull=True).delete()
 
 
 @transaction.atomic

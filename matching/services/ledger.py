@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from cases.errors import CaseError
 from cases.models import AidRecord, Case
+from cases.services.sql import execute_update as _execute_update
 from matching.lib.episodes import EpisodeNeed
 from matching.models import Award, Episode
 
@@ -80,17 +81,6 @@ def _repoint(queryset, key: str, target: dict[int, int]) -> int:
     ]
     _execute_update(queryset.model, ("episode_id",), rows)
     return len(rows)
-
-
-def _execute_update(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """One parameterised UPDATE run for many rows (bulk_update's CASE expressions are slow)."""
-    if not rows:
-        return
-    meta, quote = model._meta, connection.ops.quote_name
-    columns = ", ".join(f"{quote(meta.get_field(f.removesuffix('_id')).column)} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def episode_award(*, anchor_id: int, amount: Decimal) -> Episode:

@@ -14,12 +14,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.choices import CaseStatus
-from cases.models import Case, Person
-from cases.services.identity import person_for_case
+from cases.models import Case
+from cases.services.identity import identities_resolve_all, persons_prune
 from cases.services.intake import aid_link_persons
 from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify
 from matching.choices import RunStatus
@@ -77,18 +76,9 @@ def step_verify_pending(*, progress: Callable[[int, int], None] | None = None) -
 
 
 def step_resolve_identities() -> dict[str, int]:
-    """Re-attach cases to persons (exact identity numbers in this version) and link aid to them."""
-    moved = 0
-    # A case whose valid identity number belongs to a known person other than its own.
-    known = Person.objects.exclude(id_hash=None).values("id_hash")
-    changed = Case.objects.filter(patient_id_hash__in=known).exclude(person__id_hash=F("patient_id_hash"))
-    for case in changed.select_related("person").iterator(chunk_size=500):
-        with transaction.atomic():
-            person = person_for_case(case=case)
-            if person.pk != case.person_id:
-                Case.objects.filter(pk=case.pk).update(person=person)
-                moved += 1
-    return {"cases_moved": moved, "aid_linked": aid_link_persons()}
+    """Re-resolve every case to its person (the model refitted on tonight's data) and link aid to persons."""
+    counts = identities_resolve_all()
+    return {**counts, "aid_linked": aid_link_persons()}
 
 
 def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | None = None) -> MatchRun:
@@ -114,6 +104,7 @@ def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | Non
             list(Program.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
             timed("need", need_compute_all)
             timed("match", lambda: proposals_make(run=run))
+        timed("prune", lambda: {"persons_deleted": persons_prune()})
     except BaseException:  # an interrupted run must not hold the slot until it goes stale
         _run_finish(run, RunStatus.FAILED, error=traceback.format_exc()[-4000:])
         logger.exception("nightly run %s failed", run.pk)

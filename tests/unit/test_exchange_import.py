@@ -153,14 +153,15 @@ def test_new_cases_stored_together_resolve_people_as_one_by_one_intake_would(tmp
     # given a person known from an earlier import, and a file where they and a new person each
     # appear twice, with an aid line right after the case it names
     number, other = id_number_for(dt.date(2016, 3, 4), sex="F"), id_number_for(dt.date(1970, 5, 6), sex="M", n=3)
-    call_command("import_exchange", str(write(tmp_path, [case_payload(ref="OLD", patient__id_number=number)])))
+    old = case_payload(ref="OLD", patient__id_number=number, patient__name="王小红")
+    call_command("import_exchange", str(write(tmp_path, [old])))
     lines = [
-        case_payload(ref="N1", patient__id_number=number),
+        case_payload(ref="N1", patient__id_number=number, patient__name="王小红"),
         case_payload(ref="N2", patient__id_number=other, patient__birth_date="1970-05-06", patient__sex="M"),
         case_payload(ref="N3", patient__id_number=other, patient__birth_date="1970-05-06", patient__sex="M"),
         {"kind": "aid", "ref": "A-N3", "case": "N3", "provider": "民政", "amount": "800", "date": "2026-10-02"},
-        case_payload(ref="N4"),
-        case_payload(ref="N4", request__amount="123"),  # the same ref again: an update
+        case_payload(ref="N4", patient__name="王小红"),
+        case_payload(ref="N4", patient__name="王小红", request__amount="123"),  # the same ref again: an update
     ]
     # when
     call_command("import_exchange", str(write(tmp_path, lines)))
@@ -168,7 +169,8 @@ def test_new_cases_stored_together_resolve_people_as_one_by_one_intake_would(tmp
     cases = {c.ref: c for c in Case.objects.select_related("person", "household", "diagnosis")}
     assert cases["N1"].person_id == cases["OLD"].person_id
     assert cases["N2"].person_id == cases["N3"].person_id != cases["N1"].person_id
-    assert cases["N4"].person.id_hash is None and str(cases["N4"].request_amount) == "123.00"
+    # N4 names no number, but the same girl (name, birth date, illness) as N1: the resolver joins them
+    assert cases["N4"].person_id == cases["N1"].person_id and str(cases["N4"].request_amount) == "123.00"
     assert AidRecord.objects.get(ref="A-N3").person_id == cases["N3"].person_id
     assert cases["N2"].household.annual_income == 20000 and cases["N2"].diagnosis.icd10_given == "C91.0"
     assert list(cases["N4"].events.values_list("code", flat=True)) == ["case.submitted", "case.updated"]

@@ -32,7 +32,7 @@ def test_a_run_verifies_every_pending_case_and_records_itself(sample, django_ass
         run = nightly_run(trigger="test")
     assert run.status == "succeeded" and run.finished_at
     assert run.counts["verify.verified"] == 400
-    assert set(run.step_timings) == {"verify", "resolve", "need", "match"}
+    assert set(run.step_timings) == {"verify", "resolve", "need", "match", "prune"}
     assert not Case.objects.filter(status="pending").exists()
     assert run.counts["match.proposals"] == Proposal.objects.filter(run=run).count() > 0
     # A second run over unchanged data does bounded work: it re-verifies nothing.

@@ -1,0 +1,21 @@
+"""Writing many rows at once where the ORM's bulk tools are slow."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def execute_update(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """One parameterised UPDATE run for many rows: each row is the new values of `fields`, then the pk.
+
+    bulk_update builds a CASE expression per field over the whole batch, which took about 20 s
+    for 20,000 cases on SQLite; executemany takes well under one. Fields may be named by their
+    attribute (`person_id`) or their name (`person`).
+    """
+    if not rows:
+        return
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = ", ".join(f"{quote(meta.get_field(f.removesuffix('_id')).column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

@@ -1,0 +1,163 @@
+"""Recognising one person across channels: at intake, nightly, and by a case worker's decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from django.utils import timezone
+
+from cases.errors import CaseError
+from cases.lib import exchange
+from cases.models import AccessLog, Case, CaseEvent, IdentityReview, Person
+from cases.services.identity import cases_resolve, identities_resolve_all, review_decide
+from cases.services.intake import cases_create
+from cases.services.roles import case_worker_group
+from cases.services.verification import case_verify
+from matching.models import Episode
+from matching.services.need import need_compute_all
+from tests.factories import UserFactory, case_payload, id_number_for, submit
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = dt.date(1978, 5, 9)
+NUMBER = id_number_for(BIRTH, sex="M", address="410105")
+PATIENT = {"name": "张伟", "birth_date": BIRTH.isoformat(), "sex": "M", "province": "41", "city": "郑州市",
+           "phone": "13812345678"}  # fmt: skip
+LUNG = {"text": "右肺腺癌IV期", "icd10": "C34.1", "hospital": "河南省肿瘤医院"}
+
+
+def _case(*, patient=None, diagnosis=None, **overrides):
+    payload = case_payload(**overrides)
+    payload["patient"] = {**PATIENT, **(patient or {})}
+    payload["diagnosis"] = {**LUNG, **(diagnosis or {})}
+    return submit(payload)
+
+
+def test_a_later_application_without_identity_number_joins_the_person_at_intake():
+    # given: a foundation application with a valid identity number
+    first = _case(patient={"id_number": NUMBER})
+
+    # when: a crowdfunding campaign for him arrives, name in traditional characters, no number
+    second = _case(channel="crowdfunding", patient={"name": "張偉"})
+
+    # then: one person, recognised as the case was taken in
+    assert second.person_id == first.person_id
+    assert Person.objects.count() == 1
+
+
+def test_day_and_month_swapped_and_a_mistyped_number_still_find_the_person():
+    first = _case(patient={"id_number": NUMBER})
+    typo = NUMBER[:10] + ("1" if NUMBER[10] != "1" else "2") + NUMBER[11:]  # fails the check character
+    second = _case(patient={"birth_date": "1978-09-05", "id_number": typo})
+    assert second.person_id == first.person_id
+
+
+def test_two_men_of_the_same_name_and_birthday_with_different_numbers_stay_two_persons():
+    first = _case(patient={"id_number": NUMBER})
+    other_number = id_number_for(BIRTH, sex="M", address="410105", n=7)
+    second = _case(patient={"id_number": other_number, "phone": "13900001111"})
+    assert second.person_id != first.person_id
+
+
+def test_a_stranger_sharing_only_a_common_name_is_someone_new():
+    first = _case(patient={"id_number": NUMBER})
+    elsewhere = {"birth_date": "1990-01-20", "city": "", "phone": "13700002222", "province": "44"}
+    leukaemia = {"text": "急性髓系白血病", "icd10": "C92.0", "hospital": "中山大学肿瘤防治中心"}
+    stranger = _case(patient=elsewhere, diagnosis=leukaemia)
+    assert stranger.person_id != first.person_id
+
+
+def test_resolving_one_new_case_among_two_thousand_takes_well_under_a_second():
+    # given: 2,000 earlier applications, many sharing the common name
+    payloads = []
+    for i in range(2000):
+        payload = case_payload()
+        payload["patient"] = {**PATIENT, "birth_date": (BIRTH + dt.timedelta(days=i % 400)).isoformat(),
+                              "phone": f"139{i:08d}"}  # fmt: skip
+        payloads.append(payload)
+    items = [exchange.parse_case(p, today=timezone.localdate(), tz=timezone.get_current_timezone()) for p in payloads]
+    cases_create(items=items)
+    new = _case(channel="crowdfunding", patient={"name": "張偉"})
+
+    # when: it is resolved again, as at intake
+    started = time.perf_counter()
+    cases_resolve(case_ids=[new.pk])
+    elapsed = time.perf_counter() - started
+
+    # then
+    assert elapsed < 1.0, f"resolving one case took {elapsed:.2f} s"
+
+
+def test_the_nightly_run_regroups_and_keeps_a_persons_public_id():
+    first = _case(patient={"id_number": NUMBER})
+    public_id = first.person.public_id
+    second = _case(channel="pap", patient={"name": "张 伟", "phone": ""})
+    counts = identities_resolve_all()
+    assert counts["cases_moved"] >= 0
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.person_id == second.person_id
+    assert first.person.public_id == public_id
+
+
+@pytest.fixture
+def review():
+    """Two cases the resolver is unsure of, put to a case worker."""
+    a = _case(patient={"id_number": NUMBER})
+    b = _case(channel="crowdfunding", patient={"name": "张卫", "phone": "13600003333", "city": ""})
+    a, b = sorted((a, b), key=lambda c: c.pk)
+    return IdentityReview.objects.create(case_a=a, case_b=b, probability="0.5000", reasons=["same birth date"])
+
+
+def test_a_merge_joins_the_persons_recomputes_need_and_is_audited(review):
+    worker = UserFactory(is_staff=True)
+    Case.objects.filter(pk=review.case_b_id).update(person=Person.objects.create(
+        name="张卫", birth_date=BIRTH, sex="M", province="41"))  # fmt: skip
+    for case in Case.objects.filter(pk__in=[review.case_a_id, review.case_b_id]):
+        case_verify(case=case)
+    need_compute_all()
+    assert Episode.objects.count() == 2
+
+    review_decide(review_id=review.pk, verdict="merged", user=worker, reason="same father on the phone")
+
+    a, b = Case.objects.get(pk=review.case_a_id), Case.objects.get(pk=review.case_b_id)
+    assert a.person_id == b.person_id
+    assert Episode.objects.count() == 1 and {a.episode_id, b.episode_id} == {Episode.objects.get().pk}
+    assert {b.need, a.need} == {0, a.need} and (a.duplicate_of_id, b.duplicate_of_id).count(None) == 1
+    events = CaseEvent.objects.filter(code="identity.merged")
+    assert events.count() == 2 and all(e.actor == worker for e in events)
+
+
+def test_a_split_survives_the_nightly_regrouping(review):
+    worker = UserFactory(is_staff=True)
+    Case.objects.filter(pk=review.case_b_id).update(person_id=review.case_a.person_id)
+    review_decide(review_id=review.pk, verdict="split", user=worker, reason="different mothers")
+    identities_resolve_all()
+    a, b = Case.objects.get(pk=review.case_a_id), Case.objects.get(pk=review.case_b_id)
+    assert a.person_id != b.person_id
+
+
+def test_a_decision_needs_a_reason(review):
+    with pytest.raises(CaseError, match="reason"):
+        review_decide(review_id=review.pk, verdict="merged", user=UserFactory(), reason="  ")
+    assert IdentityReview.objects.get(pk=review.pk).status == "open"
+
+
+def test_the_review_page_shows_both_records_masked_and_logs_the_view(client, review):
+    user = UserFactory(is_staff=True)
+    user.groups.add(case_worker_group())
+    client.force_login(user)
+
+    page = client.get(f"/admin/cases/identityreview/{review.pk}/change/").content.decode()
+
+    assert review.case_a.ref in page and review.case_b.ref in page
+    assert NUMBER not in page and f"{NUMBER[:4]}**********{NUMBER[-4:]}" in page
+    assert "13812345678" not in page
+    assert AccessLog.objects.filter(user=user, where="identity_review").count() == 2
+
+    response = client.post(f"/admin/cases/identityreview/{review.pk}/change/",
+                           {"verdict": "split", "reason": "different hospitals and phones"})  # fmt: skip
+    assert response.status_code == 302
+    assert IdentityReview.objects.get(pk=review.pk).status == "split"
