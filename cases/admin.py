@@ -3,8 +3,14 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404, HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from cases.choices import Flag
 from cases.errors import CaseError
@@ -22,7 +28,8 @@ from cases.models import (
     Partner,
     Person,
 )
-from cases.services.identity import id_hash
+from cases.services.access import REVEALABLE, identity_reveal, revealable_for
+from cases.services.identity import id_hashes
 from cases.services.intake import blacklist_add
 from cases.services.verification import case_queryset_for_verification, case_reject, cases_verify, flag_override
 from matching.models import Proposal
@@ -36,6 +43,19 @@ class ReasonActionForm(ActionForm):
 
 class CaseActionForm(ReasonActionForm):
     flag = forms.ChoiceField(label=_("flag"), choices=[("", "---------"), *Flag.choices], required=False)
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[(field, label) for field, (label, _mask) in REVEALABLE.items()])
+
+
+class EncryptedDeferredMixin:
+    """Lists and pages show the stored masks; leaving the encrypted columns unloaded means they never decrypt."""
+
+    encrypted_fields: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer(*self.encrypted_fields)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -79,6 +99,16 @@ class CaseEventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class AccessLogInline(ReadOnlyInline):
+    """The case's audit trail: who looked, where, and who revealed which full number."""
+
+    model = AccessLog
+    verbose_name_plural = _("access log")
+    fields = ("at", "user", "where", "kind", "field")
+    readonly_fields = fields
+    ordering = ("-at",)
+
+
 class ActiveFlagFilter(admin.SimpleListFilter):
     title = _("active flag")
     parameter_name = "flag"
@@ -113,7 +143,7 @@ class ProgramFilter(admin.SimpleListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = (
         "ref",
         "patient_name",
@@ -129,9 +159,10 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ("ref", "patient_name")
     date_hierarchy = "submitted_at"
     list_select_related = ("person",)
+    encrypted_fields = ("patient_id_number", "patient_phone", "person__id_number")
     action_form = CaseActionForm
     actions = ("reverify", "override_flag", "reject")
-    inlines = (DocumentInline, CheckResultInline, CaseFlagInline, ProposalInline, CaseEventInline)
+    inlines = (DocumentInline, CheckResultInline, CaseFlagInline, ProposalInline, CaseEventInline, AccessLogInline)
     readonly_fields = (
         "ref", "channel", "source", "submitted_at", "person", "masked_id_number", "masked_phone", "patient_name",
         "patient_birth_date", "patient_sex", "patient_province", "patient_city", "status", "tier", "icd10",
@@ -159,17 +190,52 @@ class CaseAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().upper()
         if idnumber.is_valid(term):
-            return queryset.filter(patient_id_hash=id_hash(term)), False
+            return queryset.filter(patient_id_hash__in=id_hashes(term)), False
         if MASKED_ID.fullmatch(term):
             # Exactly the mask the lists show (1101**********002X); any other pattern would let a
             # search reveal hidden digits one at a time.
-            return queryset.filter(patient_id_number__startswith=term[:4], patient_id_number__endswith=term[-4:]), False
+            return queryset.filter(patient_id_masked=term), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_urls(self):
+        reveal = path(
+            "<path:object_id>/reveal/", self.admin_site.admin_view(self.reveal_view), name="cases_case_reveal"
+        )
+        return [reveal, *super().get_urls()]  # before the catch-all <object_id>/ of the admin
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if object_id and str(object_id).isdigit():
             AccessLog.objects.create(case_id=int(object_id), user=request.user, where="admin")
+        case = self.get_object(request, object_id)
+        if case is not None and request.user.has_perm("cases.reveal_identity"):
+            extra_context = {**(extra_context or {}), "revealable": revealable_for(case=case)}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def reveal_view(self, request, object_id):
+        """Show one full number in this response only, for a case worker allowed to; the reveal is logged."""
+        if not request.user.has_perm("cases.reveal_identity"):
+            raise PermissionDenied
+        case = Case.objects.select_related("campaign").filter(pk=object_id).first() if object_id.isdigit() else None
+        if case is None or not self.has_view_permission(request, case):
+            raise Http404
+        form = RevealForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest(form.errors.as_text())
+        field = form.cleaned_data["field"]
+        try:
+            value = identity_reveal(case=case, field=field, user=request.user, where="admin")
+        except CaseError as exc:  # the case has no such number
+            return HttpResponseBadRequest(str(exc))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": case,
+            "title": _("Revealed: %(label)s") % {"label": REVEALABLE[field][0]},
+            "label": REVEALABLE[field][0],
+            "value": value,
+        }
+        return TemplateResponse(request, "admin/cases/case/reveal.html", context)
 
     @admin.display(description=_("household"))
     def household_summary(self, obj):
@@ -248,15 +314,12 @@ class CaseFlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ("public_id", "name", "masked_id", "birth_date", "sex", "province")
+class PersonAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
+    list_display = ("public_id", "name", "id_masked", "birth_date", "sex", "province")
     search_fields = ("public_id", "name")
-    fields = ("public_id", "name", "masked_id", "birth_date", "sex", "province", "created_at")
+    fields = ("public_id", "name", "id_masked", "birth_date", "sex", "province", "created_at")
     readonly_fields = fields
-
-    @admin.display(description=_("identity number"))
-    def masked_id(self, obj):
-        return idnumber.mask(obj.id_number)
+    encrypted_fields = ("id_number",)
 
     def has_add_permission(self, request):
         return False
@@ -275,21 +338,18 @@ class BlacklistEntryForm(forms.ModelForm):
 
 
 @admin.register(BlacklistEntry)
-class BlacklistEntryAdmin(admin.ModelAdmin):
+class BlacklistEntryAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     form = BlacklistEntryForm
-    list_display = ("name", "masked_id", "reason", "since")
+    list_display = ("name", "id_masked", "reason", "since")
     search_fields = ("name", "reason")
-
-    @admin.display(description=_("identity number"))
-    def masked_id(self, obj):
-        return idnumber.mask(obj.id_number)
+    encrypted_fields = ("id_number",)
 
     def get_fields(self, request, obj=None):
         # A new entry needs the full number; an existing one shows it masked only.
-        return ("id_number", "name", "reason", "since") if obj is None else ("masked_id", "name", "reason", "since")
+        return ("id_number", "name", "reason", "since") if obj is None else ("id_masked", "name", "reason", "since")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("masked_id",) if obj else ()
+        return ("id_masked",) if obj else ()
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -302,10 +362,11 @@ class BlacklistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(AidRecord)
-class AidRecordAdmin(admin.ModelAdmin):
+class AidRecordAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = ("ref", "case", "person", "provider", "amount", "date", "icd10")
     search_fields = ("ref", "provider", "case__ref")
     readonly_fields = ("ref", "case", "person", "provider", "amount", "date", "icd10")
+    encrypted_fields = ("patient_id_number",)
 
     def has_add_permission(self, request):
         return False
@@ -318,9 +379,9 @@ class PartnerAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "case", "where")
-    list_filter = ("where",)
-    readonly_fields = ("at", "user", "case", "where")
+    list_display = ("at", "user", "case", "where", "kind", "field")
+    list_filter = ("where", "kind")
+    readonly_fields = ("at", "user", "case", "where", "kind", "field")
 
     def has_add_permission(self, request):
         return False

@@ -80,3 +80,8 @@ class Flag(models.TextChoices):
 BLOCKING_FLAGS = frozenset({Flag.BLACKLISTED, Flag.INVALID_ID_NUMBER})
 
 HARDSHIP_STATUSES = frozenset({DibaoStatus.DIBAO, DibaoStatus.TEKUN, DibaoStatus.JIANDANG, DibaoStatus.DIBAO_EDGE})
+
+
+class AccessKind(models.TextChoices):
+    VIEW = "view", _("Viewed masked")
+    REVEAL = "reveal", _("Revealed in full")

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from cases.choices import (
+    AccessKind,
     CaseStatus,
     Channel,
     DibaoStatus,
@@ -22,6 +23,7 @@ from cases.choices import (
     Tier,
 )
 from cases.lib import idnumber
+from cases.lib.fields import EncryptedCharField, MaskField
 
 
 def MoneyField(*args, **kwargs) -> models.DecimalField:  # noqa: N802 - reads like a field class
@@ -40,7 +42,8 @@ class Person(models.Model):
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     province = models.CharField(_("province"), max_length=2)
-    id_number = models.CharField(_("identity number"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("identity number"), max_length=18, blank=True)
+    id_masked = MaskField(_("identity number"), source="id_number", mask=idnumber.mask)
     id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -49,7 +52,7 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
 
     def __str__(self) -> str:
-        return f"{self.name} ({idnumber.mask(self.id_number) or self.public_id})"
+        return f"{self.name} ({self.id_masked or self.public_id})"
 
 
 class Partner(models.Model):
@@ -80,9 +83,12 @@ class Case(models.Model):
     patient_sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     patient_province = models.CharField(_("province"), max_length=2)
     patient_city = models.CharField(_("city"), max_length=64, blank=True)
-    patient_id_number = models.CharField(_("identity number"), max_length=32, blank=True)
+    patient_id_number = EncryptedCharField(_("identity number"), max_length=32, blank=True)
+    patient_id_masked = MaskField(_("identity number"), source="patient_id_number", mask=idnumber.mask, db_index=True)
     patient_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    patient_phone = models.CharField(_("phone"), max_length=32, blank=True)
+    patient_phone = EncryptedCharField(_("phone"), max_length=32, blank=True)
+    patient_phone_masked = MaskField(_("phone"), source="patient_phone", mask=idnumber.mask_phone)
+    patient_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
 
     insurance_basic = models.CharField(_("basic insurance"), max_length=16, choices=Insurance.choices)
     critical_illness_payout = MoneyField(_("critical-illness payout"), null=True, blank=True)
@@ -119,17 +125,18 @@ class Case(models.Model):
             models.CheckConstraint(condition=Q(request_amount__gte=0), name="case_request_not_negative"),
             models.CheckConstraint(condition=Q(need__isnull=True) | Q(need__gte=0), name="case_need_not_negative"),
         ]
+        permissions = [("reveal_identity", _("Can reveal full identity numbers and phones (audited)"))]
 
     def __str__(self) -> str:
         return f"{self.ref} {self.patient_name}"
 
     @property
     def masked_id_number(self) -> str:
-        return idnumber.mask(self.patient_id_number)
+        return self.patient_id_masked
 
     @property
     def masked_phone(self) -> str:
-        return idnumber.mask_phone(self.patient_phone)
+        return self.patient_phone_masked
 
     @property
     def target_program(self):
@@ -185,9 +192,11 @@ class CrowdfundingCampaign(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="campaign")
     raiser_name = models.CharField(_("raiser"), max_length=64)
     raiser_relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
-    raiser_id_number = models.CharField(_("raiser identity number"), max_length=32, blank=True)
+    raiser_id_number = EncryptedCharField(_("raiser identity number"), max_length=32, blank=True)
+    raiser_id_masked = MaskField(_("raiser identity number"), source="raiser_id_number", mask=idnumber.mask)
     raiser_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    raiser_phone = models.CharField(_("raiser phone"), max_length=32, blank=True)
+    raiser_phone = EncryptedCharField(_("raiser phone"), max_length=32, blank=True)
+    raiser_phone_masked = MaskField(_("raiser phone"), source="raiser_phone", mask=idnumber.mask_phone)
     raised = MoneyField(_("raised"), default=Decimal("0"))
 
     class Meta:
@@ -232,6 +241,8 @@ class AidRecord(models.Model):
     ref = models.CharField(max_length=64, unique=True)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="aid_records")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="aid_records")
+    # Kept, encrypted, so that the hash can be computed again under a new key (rotate_keys).
+    patient_id_number = EncryptedCharField(_("identity number"), max_length=32, blank=True)
     patient_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     provider = models.CharField(_("provider"), max_length=128)
     amount = MoneyField(_("amount"))
@@ -251,7 +262,8 @@ class BlacklistEntry(models.Model):
     """A dishonest raiser or patient (失信筹款人); cases naming them are flagged."""
 
     id_hash = models.CharField(max_length=64, unique=True, editable=False)
-    id_number = models.CharField(_("identity number"), max_length=18)
+    id_number = EncryptedCharField(_("identity number"), max_length=18)
+    id_masked = MaskField(_("identity number"), source="id_number", mask=idnumber.mask)
     name = models.CharField(_("name"), max_length=64)
     reason = models.CharField(_("reason"), max_length=255)
     since = models.DateField(_("since"), null=True, blank=True)
@@ -261,7 +273,7 @@ class BlacklistEntry(models.Model):
         verbose_name_plural = _("blacklist")
 
     def __str__(self) -> str:
-        return f"{self.name} {idnumber.mask(self.id_number)}"
+        return f"{self.name} {self.id_masked}"
 
 
 class CheckResult(models.Model):
@@ -323,11 +335,13 @@ class CaseEvent(models.Model):
 
 
 class AccessLog(models.Model):
-    """Who looked at a case's personal data, where."""
+    """Who looked at a case's personal data, where; and who revealed which full number."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_log")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     where = models.CharField(max_length=32)
+    kind = models.CharField(_("kind"), max_length=16, choices=AccessKind.choices, default=AccessKind.VIEW)
+    field = models.CharField(_("field revealed"), max_length=32, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

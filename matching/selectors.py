@@ -41,4 +41,9 @@ def program_list_for_foundation(*, foundation: Foundation) -> QuerySet[Program]:
 
 
 def proposal_list_for_foundation(*, foundation: Foundation) -> QuerySet[Proposal]:
-    return Proposal.objects.filter(program__foundation=foundation).select_related("case", "program", "run")
+    """A foundation's proposals. Foundations see masked numbers only, so the encrypted ones are not even loaded."""
+    return (
+        Proposal.objects.filter(program__foundation=foundation)
+        .select_related("case", "program", "run")
+        .defer("case__patient_id_number", "case__patient_phone")
+    )

@@ -80,8 +80,8 @@ BASE_CASE = {
 
 # Each case made by the factory is another girl of the same age unless a test says otherwise:
 # identity resolution would rightly take two applications for one name and birth date as one person.
-PATIENT_NAMES = ("王小红", "李静怡", "赵子涵", "陈一诺", "刘欣然", "杨梓萱", "黄雨桐", "周思琪", "吴可馨", "徐诗涵",
-                 "孙佳怡", "马若曦", "朱语嫣", "胡梦洁", "郭书瑶", "何欣妍", "高雅琪", "林婉清", "罗紫涵", "郑安琪")  # fmt: skip
+PATIENT_NAMES = ("王小红", "李静怡", "赵子涵", "陈一诺", "刘欣然", "杨梓萱", "黄雨桐", "周思琪", "吴可馨", "徐诗涵")
+PATIENT_NAMES += ("孙佳怡", "马若曦", "朱语嫣", "胡梦洁", "郭书瑶", "何欣妍", "高雅琪", "林婉清", "罗紫涵", "郑安琪")
 
 
 def case_payload(**overrides) -> dict:

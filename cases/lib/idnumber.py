@@ -91,9 +91,23 @@ def mask(value: str | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
-    """Keep the first three and last four digits: 138****5678."""
+    """Keep the first three and last four digits of the number as dialled in China: 138****5678."""
     if not value:
         return ""
+    value = normalise_phone(value)
     if len(value) <= 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def normalise_phone(raw: str) -> str:
+    """The number as dialled inside China, so that one phone written several ways hashes alike.
+
+    Drops spaces and dashes, and the country code +86 (or 86 in front of an eleven-digit mobile).
+    """
+    value = raw.strip().replace(" ", "").replace("-", "")
+    if value.startswith("+86"):
+        return value[3:]
+    if value.startswith("86") and len(value) == 13:
+        return value[2:]
+    return value

@@ -36,21 +36,50 @@ PROBABILITY_PLACES = Decimal("0.0001")
 MAX_CANDIDATES = 200
 _RECORD_FIELDS = (
     "id", "person_id", "patient_name", "patient_birth_date", "patient_sex", "patient_province", "patient_city",
-    "patient_phone", "patient_id_number", "icd10", "diagnosis__icd10_given", "diagnosis__hospital",
+    "patient_phone_hash", "patient_id_number", "icd10", "diagnosis__icd10_given", "diagnosis__hospital",
 )  # fmt: skip
 
 
+def _hmac(key: str, value: str) -> str:
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
 def id_hash(number: str) -> str:
-    """HMAC-SHA256 of a normalised identity number: lets us match without comparing raw values."""
+    """The hash of a normalised identity number under the current key: what new rows store.
+
+    Hashes are HMAC-SHA256 under settings.ID_HASH_KEYS. New hashes use the first (current) key;
+    a lookup tries every configured key (`id_hashes`), so rows hashed before a rotation are still
+    found until `manage.py rotate_keys` has rehashed them.
+    """
     if not number:
         return ""
-    key = settings.ID_HASH_KEY.encode()
-    return hmac.new(key, idnumber.normalise(number).encode(), hashlib.sha256).hexdigest()
+    return _hmac(settings.ID_HASH_KEYS[0], idnumber.normalise(number))
+
+
+def id_hashes(number: str) -> list[str]:
+    """The hashes of an identity number under every configured key, current first: what lookups match."""
+    if not number:
+        return []
+    value = idnumber.normalise(number)
+    return [_hmac(key, value) for key in settings.ID_HASH_KEYS]
+
+
+def id_hash_rotating() -> bool:
+    """Whether more than one key is configured: stored hashes may then be under different keys."""
+    return len(settings.ID_HASH_KEYS) > 1
+
+
+def phone_hash(phone: str) -> str:
+    """The hash of a phone as dialled in China (+86, spaces and dashes dropped); empty without a phone."""
+    value = idnumber.normalise_phone(phone) if phone else ""
+    if not value:
+        return ""
+    return _hmac(settings.ID_HASH_KEYS[0], value)
 
 
 def _key_hash(key: str) -> str:
     """Blocking keys are stored as keyed hashes: names and birth dates never sit in the key table."""
-    return hmac.new(settings.ID_HASH_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()[:32]
+    return _hmac(settings.ID_HASH_KEYS[0], key)[:32]
 
 
 def _category_of(values: dict) -> str:
@@ -73,7 +102,7 @@ def record_of(values: dict) -> linkage.Record:
         sex=values["patient_sex"],
         province=values["patient_province"],
         city=values["patient_city"] or "",
-        phone_hash=id_hash(values["patient_phone"]) if values["patient_phone"] else "",  # TEMP until phone hash lands
+        phone_hash=values["patient_phone_hash"] or "",
         id_hash=id_hash(number) if valid else "",
         id_partial=linkage.id_partial(number) if number and not valid else "",
         hospital=values["diagnosis__hospital"] or "",
@@ -194,9 +223,12 @@ def person_for_case(*, case: Case) -> Person:
     details = {"name": case.patient_name, "birth_date": case.patient_birth_date, "sex": case.patient_sex,
                "province": case.patient_province}  # fmt: skip
     if number and idnumber.is_valid(number):
-        person, _ = Person.objects.get_or_create(
-            id_hash=id_hash(number), defaults={**details, "id_number": idnumber.normalise(number)}
-        )
+        hashes = id_hashes(number)
+        person = Person.objects.filter(id_hash__in=hashes).first()
+        if person is None:
+            person, _ = Person.objects.get_or_create(
+                id_hash=hashes[0], defaults={**details, "id_number": idnumber.normalise(number)}
+            )
         return person
     current = getattr(case, "person", None) if case.person_id else None
     if current is not None and current.id_hash is None and not current.cases.exclude(pk=case.pk).exists():
@@ -345,14 +377,17 @@ def _reviews_refresh(pairs: list, clusters: dict[int, int]) -> int:
     return len(new)
 
 
-def _match_keys_refresh(records: list[linkage.Record]) -> None:
-    """Rebuild the blocking-key table when the keys a model uses changed (a new engine version)."""
-    have = set(MatchKey.objects.values_list("case_id", flat=True).distinct())
-    missing = [r for r in records if r.key not in have]
+def _match_keys_refresh(records: list[linkage.Record]) -> int:
+    """Bring the blocking-key table in line with every case: after a hash-key rotation or a new engine."""
+    wanted = {(r.key, _key_hash(k)) for r in records for k in set(linkage.blocking_keys(r))}
+    have = {(c, k): pk for pk, c, k in MatchKey.objects.values_list("pk", "case_id", "key").iterator(chunk_size=5000)}
+    stale = [pk for pair, pk in have.items() if pair not in wanted]
+    for start in range(0, len(stale), 5000):
+        MatchKey.objects.filter(pk__in=stale[start : start + 5000]).delete()
     MatchKey.objects.bulk_create(
-        [MatchKey(case_id=r.key, key=_key_hash(k)) for r in missing for k in set(linkage.blocking_keys(r))],
-        batch_size=2000, ignore_conflicts=True,
-    )  # fmt: skip
+        [MatchKey(case_id=c, key=k) for c, k in wanted - have.keys()], batch_size=2000, ignore_conflicts=True
+    )
+    return len(stale)
 
 
 def persons_prune() -> int:

@@ -26,7 +26,14 @@ from cases.models import (
     Person,
 )
 from cases.services.events import actor_label_for, event_log
-from cases.services.identity import cases_resolve, id_hash, person_drop_if_orphaned, person_for_case
+from cases.services.identity import (
+    cases_resolve,
+    id_hash,
+    id_hashes,
+    person_drop_if_orphaned,
+    person_for_case,
+    phone_hash,
+)
 from matching.models import Program
 from matching.services.proposals import proposals_supersede
 
@@ -138,21 +145,21 @@ def cases_create(*, items: list[CaseInput], user=None, actor_label: str = "") ->
 def _persons_for(items: list[CaseInput]) -> dict[str, Person]:
     """The person of each new case, as person_for_case finds them, with one query and one insert."""
     hashes = {
-        item.ref: id_hash(item.patient.id_number)
+        item.ref: id_hashes(item.patient.id_number)
         for item in items
         if item.patient.id_number and idnumber.is_valid(item.patient.id_number)
     }
-    known = {p.id_hash: p for p in Person.objects.filter(id_hash__in=set(hashes.values()))}
+    known = {p.id_hash: p for p in Person.objects.filter(id_hash__in={h for hs in hashes.values() for h in hs})}
     new, result = [], {}
     for item in items:
-        patient, key = item.patient, hashes.get(item.ref)
-        person = known.get(key) if key else None
+        patient, keys = item.patient, hashes.get(item.ref, [])
+        person = next((known[key] for key in keys if key in known), None)
         if person is None:
             person = Person(name=patient.name, birth_date=patient.birth_date, sex=patient.sex,
                             province=patient.province)  # fmt: skip
-            if key:
-                person.id_number, person.id_hash = idnumber.normalise(patient.id_number), key
-                known[key] = person
+            if keys:
+                person.id_number, person.id_hash = idnumber.normalise(patient.id_number), keys[0]
+                known[keys[0]] = person
             new.append(person)
         result[item.ref] = person
     Person.objects.bulk_create(new)
@@ -176,6 +183,7 @@ def _case_values(data: CaseInput, digest: str) -> dict:
         "patient_id_number": patient.id_number,
         "patient_id_hash": id_hash(patient.id_number),
         "patient_phone": patient.phone,
+        "patient_phone_hash": phone_hash(patient.phone),
         "insurance_basic": data.insurance_basic,
         "critical_illness_payout": data.critical_illness_payout,
         "request_amount": data.request_amount,
@@ -232,12 +240,13 @@ def aid_record(*, data: AidInput) -> tuple[AidRecord, Outcome]:
         case = Case.objects.filter(ref=data.case).first()
         if case is None:
             raise LineError([("case", f"no case with ref {data.case!r}")], ref=data.ref)
-    patient_hash = id_hash(data.patient_id_number)
-    person = case.person if case else Person.objects.filter(id_hash=patient_hash).first()
+    hashes = id_hashes(data.patient_id_number)
+    person = case.person if case else Person.objects.filter(id_hash__in=hashes).first()
     values = {
         "case": case,
         "person": person,
-        "patient_id_hash": patient_hash,
+        "patient_id_number": data.patient_id_number,
+        "patient_id_hash": hashes[0] if hashes else "",
         "provider": data.provider,
         "amount": data.amount,
         "date": data.date,
@@ -257,7 +266,9 @@ def aid_link_persons() -> int:
     """Attach aid recorded by identity number to the person once a case names them."""
     linked = 0
     for record in AidRecord.objects.filter(person__isnull=True).exclude(patient_id_hash=""):
-        person = Person.objects.filter(id_hash=record.patient_id_hash).first()
+        # A record kept from before numbers were stored has only its hash, under the key of its day.
+        hashes = id_hashes(record.patient_id_number) or [record.patient_id_hash]
+        person = Person.objects.filter(id_hash__in=hashes).first()
         if person is not None:
             record.person = person
             record.save(update_fields=["person"])
@@ -267,12 +278,15 @@ def aid_link_persons() -> int:
 
 @transaction.atomic
 def blacklist_add(*, data: BlacklistInput) -> tuple[BlacklistEntry, Outcome]:
+    hashes = id_hashes(data.id_number)
     values = {"id_number": data.id_number, "name": data.name, "reason": data.reason, "since": data.since}
-    entry = BlacklistEntry.objects.filter(id_hash=id_hash(data.id_number)).first()
+    entry = BlacklistEntry.objects.filter(id_hash__in=hashes).first()
     if entry is not None and all(getattr(entry, k) == v for k, v in values.items()):
         return entry, "unchanged"
-    entry, created = BlacklistEntry.objects.update_or_create(id_hash=id_hash(data.id_number), defaults=values)
-    named = Case.objects.filter(Q(patient_id_hash=entry.id_hash) | Q(campaign__raiser_id_hash=entry.id_hash))
+    entry, created = BlacklistEntry.objects.update_or_create(
+        id_hash=entry.id_hash if entry else hashes[0], defaults={**values, "id_hash": hashes[0]}
+    )
+    named = Case.objects.filter(Q(patient_id_hash__in=hashes) | Q(campaign__raiser_id_hash__in=hashes))
     cases_reverify(cases=named, reason="blacklist entry added or changed")
     proposals_supersede(cases=named, reason="blacklist entry added or changed")
     return entry, "created" if created else "updated"

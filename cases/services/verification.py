@@ -18,6 +18,7 @@ from cases.errors import CaseError
 from cases.lib import icd10, idnumber, tiers
 from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult
 from cases.services.events import actor_label_for, event_log
+from cases.services.identity import id_hash_rotating, id_hashes
 from matching.lib.eligibility import unmet
 from matching.selectors import case_facts, program_rules
 from matching.services.proposals import proposals_supersede
@@ -62,11 +63,17 @@ def check_identity_consistency(case: Case) -> Outcome:
 
 
 def check_blacklist(case: Case) -> Outcome:
-    if getattr(case, "blacklist_hit", True) is False:  # annotated by case_queryset_for_verification
+    # The annotation (case_queryset_for_verification) compares stored hashes, which agree only while
+    # every row is under one key; during a rotation the numbers are hashed under every key instead.
+    if getattr(case, "blacklist_hit", True) is False and not id_hash_rotating():
         return Outcome(True, "neither patient nor raiser is blacklisted")
-    hashes = {"patient": case.patient_id_hash, "raiser": getattr(getattr(case, "campaign", None), "raiser_id_hash", "")}
-    hits = {h.id_hash: h for h in BlacklistEntry.objects.filter(id_hash__in=[h for h in hashes.values() if h])}
-    found = [f"{who} {hits[h].name} is blacklisted: {hits[h].reason}" for who, h in hashes.items() if h in hits]
+    hashes = {"patient": id_hashes(case.patient_id_number), "raiser": id_hashes(_raiser_id(case))}
+    hits = {e.id_hash: e for e in BlacklistEntry.objects.filter(id_hash__in=[h for hs in hashes.values() for h in hs])}
+    found = []
+    for who, candidates in hashes.items():
+        entry = next((hits[h] for h in candidates if h in hits), None)
+        if entry is not None:
+            found.append(f"{who} {entry.name} is blacklisted: {entry.reason}")
     if found:
         return Outcome(False, "; ".join(found))
     return Outcome(True, "neither patient nor raiser is blacklisted")

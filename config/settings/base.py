@@ -1,9 +1,13 @@
 """Settings shared by every environment; every value that differs comes from the environment."""
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -141,8 +145,29 @@ MATCHING_BURDEN_WEIGHT = env.float("MATCHING_BURDEN_WEIGHT", default=1.0)
 # A nightly run still marked running after this many minutes is taken to have died.
 NIGHTLY_STALE_AFTER_MINUTES = env.int("NIGHTLY_STALE_AFTER_MINUTES", default=180)
 
-# Keyed hash of identity numbers (matching without comparing raw values).
-ID_HASH_KEY = env("ID_HASH_KEY", default=SECRET_KEY)
+# Keyed hashes of identity numbers and phones (matching without comparing raw values). The first key is
+# current; older ones still match until `manage.py rotate_keys` has rehashed every row. ID_HASH_KEY, the
+# single key of earlier versions, is read as a list of one.
+ID_HASH_KEYS = env.list("ID_HASH_KEYS", default=[env("ID_HASH_KEY", default=SECRET_KEY)])
+
+
+def fernet_keys(name: str, **default) -> list[str]:
+    """The keys in the environment variable, each checked, so that a malformed one fails at start."""
+    keys = env.list(name, **default)
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return keys
+
+
+# Fernet keys that encrypt identity numbers and phones at rest, the first one current. Development derives
+# one from SECRET_KEY; production must set its own (config/settings/production.py).
+FIELD_ENCRYPTION_KEYS = fernet_keys(
+    "FIELD_ENCRYPTION_KEYS",
+    default=[base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()],
+)
 
 LOGGING = {
     "version": 1,

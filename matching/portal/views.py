@@ -76,8 +76,10 @@ def _proposal_page(request, foundation, proposal, *, accept_form=None, decline_f
 
 
 def _scoped_proposal(foundation, pk: int) -> Proposal:
-    proposals = proposal_list_for_foundation(foundation=foundation).select_related(
-        "case__diagnosis", "case__household", "case__campaign"
+    proposals = (
+        proposal_list_for_foundation(foundation=foundation)
+        .select_related("case__diagnosis", "case__household", "case__campaign")
+        .defer("case__campaign__raiser_id_number", "case__campaign__raiser_phone")
     )
     return get_object_or_404(proposals, pk=pk)
 

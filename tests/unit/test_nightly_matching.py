@@ -28,7 +28,7 @@ def sample():
 
 def test_a_run_verifies_every_pending_case_and_records_itself(sample, django_assert_max_num_queries):
     # Verification writes in bulk per chunk: the queries do not grow with each case verified.
-    with django_assert_max_num_queries(200):
+    with django_assert_max_num_queries(240):  # identity resolution and the ledger add a fixed few dozen
         run = nightly_run(trigger="test")
     assert run.status == "succeeded" and run.finished_at
     assert run.counts["verify.verified"] == 400
