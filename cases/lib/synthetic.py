@@ -18,9 +18,11 @@ import datetime as dt
 import json
 import random
 import sys
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from cases.lib import idnumber, uscc
@@ -53,6 +55,9 @@ SHARE_ID_NUMBER_TYPO = 0.03  # one digit changed, so the check character fails
 SHARE_RAISER_ID_NUMBER_SHOWN = 0.60
 SHARE_RAISER_ID_NUMBER_TYPO = 0.02
 SHARE_PHONE_SHOWN = 0.90
+# How a later application writes the same patient's name and birth date (the first is as on the card).
+NAME_VARIANT_WEIGHTS = {"same": 84, "traditional": 8, "homophone": 5, "space": 3}
+SHARE_BIRTH_DATE_SWAPPED = 0.06
 SHARE_CITY_SHOWN = 0.70
 SHARE_ICD10_SHOWN = 0.85
 SHARE_ICD10_WRITTEN_LOOSELY = 0.04  # "c34.1", "C920": valid after normalisation
@@ -913,8 +918,8 @@ class _World:
 
     def patient_part(self, patient: Person, *, repeat: bool) -> dict[str, Any]:
         part: dict[str, Any] = {
-            "name": patient.name,
-            "birth_date": patient.birth_date.isoformat(),
+            "name": self.name_as_written(patient.name) if repeat else patient.name,
+            "birth_date": self.birth_date_as_written(patient.birth_date, repeat=repeat).isoformat(),
             "sex": patient.sex,
             "province": patient.province,
         }
@@ -926,6 +931,26 @@ class _World:
         if self.chance(SHARE_CITY_SHOWN):
             part["city"] = patient.city
         return part
+
+    def name_as_written(self, name: str) -> str:
+        """Another form's spelling of a name: traditional characters, a homophone, a space."""
+        kind = self.weighted(NAME_VARIANT_WEIGHTS)
+        if kind == "traditional":
+            return _to_traditional(name)
+        if kind == "space":
+            return f"{name[0]} {name[1:]}"
+        if kind == "homophone":
+            index = self.rng.randrange(1, len(name)) if len(name) > 1 else 0
+            others = _homophones().get(name[index])
+            if others:
+                return name[:index] + self.rng.choice(others) + name[index + 1 :]
+        return name
+
+    def birth_date_as_written(self, day: dt.date, *, repeat: bool) -> dt.date:
+        """Day and month swapped on some later forms, where the swap is still a date."""
+        if repeat and day.day <= 12 and day.day != day.month and self.chance(SHARE_BIRTH_DATE_SWAPPED):
+            return day.replace(month=day.day, day=day.month)
+        return day
 
     def phone_as_given(self, phone: str) -> str:
         """On a second application the phone is usually the same, sometimes mistyped or a new one."""
@@ -1129,6 +1154,29 @@ _CHINA = dt.timezone(dt.timedelta(hours=8))
 _REF_PREFIX = {"crowdfunding": "CF", "foundation_aid": "FA", "pap": "PAP"}
 _PROGRAMS_BY_REF = {p.ref: p for p in PROGRAMS}
 _FOUNDATIONS_BY_REF = {f.ref: f for f in FOUNDATIONS}
+
+
+@lru_cache(maxsize=1)
+def _traditional_converter():
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def _to_traditional(text: str) -> str:
+    return _traditional_converter().convert(text)
+
+
+@lru_cache(maxsize=1)
+def _homophones() -> dict[str, tuple[str, ...]]:
+    """Characters of given names that sound alike (same toneless pinyin), as an input method offers them."""
+    from pypinyin import lazy_pinyin
+
+    chars = sorted({c for names in GIVEN_NAMES.values() for name in names for c in name})
+    by_sound: dict[str, list[str]] = defaultdict(list)
+    for char, sound in zip(chars, lazy_pinyin(chars), strict=True):
+        by_sound[sound].append(char)
+    return {c: tuple(o for o in group if o != c) for group in by_sound.values() for c in group if len(group) > 1}
 
 
 def _money(amount: int | Decimal) -> str:
