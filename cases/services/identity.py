@@ -163,6 +163,24 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
         Case.objects.filter(person_id__in=set(person_of.values())).values("person_id").annotate(n=Count("id"))
         .values_list("person_id", "n")
     )  # fmt: skip
+    # Each case's candidates: the earlier cases sharing most keys with it. All pairs are scored
+    # in one pass; who joins whom is then decided in order, as persons change along the way.
+    candidates: dict[int, list[int]] = {}
+    for pk in sorted(case_ids):
+        counts = defaultdict(int)
+        for key in keys[pk]:
+            for other in shared[key]:
+                if other != pk and (other < pk or other not in rows):
+                    counts[other] += 1
+        candidates[pk] = sorted(counts, key=lambda c: (-counts[c], c))[:MAX_CANDIDATES]
+    involved = sorted(candidate_ids | set(rows))
+    position = {pk: i for i, pk in enumerate(involved)}
+    pair_index = {(pk, c): k for k, (pk, c) in enumerate((pk, c) for pk, cs in candidates.items() for c in cs)}
+    scored = resolver.score_pairs(
+        [record_of(candidate_rows.get(pk) or rows[pk]) for pk in involved],
+        [(position[pk], position[c]) for pk, c in pair_index],
+    )
+
     moves: list[tuple[int, int]] = []
     numbered: dict[int, tuple[int, str]] = {}  # person -> the case whose valid number it takes, and the number
     review_rows: dict[tuple[int, int], IdentityReview] = {}
@@ -171,33 +189,28 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
         record, own = records[pk], person_of[pk]
         if record.id_hash and person_hash.get(own) == record.id_hash and sizes.get(own, 0) > 1:
             continue  # its valid identity number names a person already known
-        counts = defaultdict(int)
-        for key in keys[pk]:
-            for other in shared[key]:
-                if other != pk and (other < pk or other not in rows) and person_of[other] != own:
-                    counts[other] += 1
         # Never join a person whose valid identity number differs, nor one a case worker split off.
         others = [
-            c for c in sorted(counts, key=lambda c: (-counts[c], c))[:MAX_CANDIDATES]
-            if frozenset((pk, c)) not in split
+            c for c in candidates[pk]
+            if person_of[c] != own and frozenset((pk, c)) not in split
             and not (record.id_hash and person_hash.get(person_of[c]) not in (None, record.id_hash))
         ]  # fmt: skip
-        scored = resolver.score(record, [record_of(candidate_rows[c]) for c in others]) if others else []
-        best = max(scored, key=lambda s: s[1], default=None)
-        if best is not None and best[1] >= resolver.threshold:
-            target = person_of[best[0]]
+        probability = {c: scored.probability[pair_index[(pk, c)]] for c in others}
+        best = max(others, key=lambda c: (probability[c], -c), default=None)
+        if best is not None and probability[best] >= resolver.threshold:
+            target = person_of[best]
             moves.append((target, pk))
             person_of[pk] = target
             sizes[own], sizes[target] = sizes.get(own, 1) - 1, sizes.get(target, 0) + 1
             if record.id_hash and person_hash.get(target) is None:
                 numbered[target] = (own, rows[pk]["patient_id_number"])
                 person_hash[target] = record.id_hash
-        for other, probability, reasons in scored:
-            if low <= probability < high and person_of[other] != person_of[pk]:
+        for other in others:
+            if low <= probability[other] < high and person_of[other] != person_of[pk]:
                 pair = tuple(sorted((pk, other)))
                 review_rows[pair] = IdentityReview(
-                    case_a_id=pair[0], case_b_id=pair[1], reasons=reasons,
-                    probability=Decimal(str(probability)).quantize(PROBABILITY_PLACES),
+                    case_a_id=pair[0], case_b_id=pair[1], reasons=scored.reasons(pair_index[(pk, other)]),
+                    probability=Decimal(str(probability[other])).quantize(PROBABILITY_PLACES),
                 )  # fmt: skip
     _execute_update(Case, ("person_id",), moves)
     for target, (previous, number) in numbered.items():

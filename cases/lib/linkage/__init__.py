@@ -730,6 +730,25 @@ def _reasons(t: _Table, a: int, b: int, levels: Mapping[str, np.ndarray], k: int
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class ScoredPairs:
+    """Probabilities of scored pairs, with their reasons in words on demand (they cost a little each)."""
+
+    table: _Table
+    a: np.ndarray
+    b: np.ndarray
+    levels: Mapping[str, np.ndarray]
+    probability: list[float]
+    identity_known: np.ndarray  # both records carry a valid identity number: it decided
+
+    def reasons(self, k: int) -> list[str]:
+        words = _reasons(self.table, int(self.a[k]), int(self.b[k]), self.levels, k)
+        if self.identity_known[k]:
+            same = self.probability[k] == 1.0
+            return ["same identity number" if same else "different identity numbers", *words]
+        return words
+
+
 class Resolver:
     """Links applications of one patient: self-trained scoring, threshold, cannot-link clustering."""
 
@@ -776,24 +795,29 @@ class Resolver:
         """(candidate key, probability of the same person, reasons) for each candidate."""
         if not candidates:
             return []
+        scored = self.score_pairs([record, *candidates], [(0, k) for k in range(1, len(candidates) + 1)])
+        return [
+            (candidate.key, p, scored.reasons(k))
+            for k, (candidate, p) in enumerate(zip(candidates, scored.probability, strict=True))
+        ]
+
+    def score_pairs(self, records: Sequence[Record], pairs: Sequence[tuple[int, int]]) -> ScoredPairs:
+        """The probability that each pair (positions into `records`) is one person, in one pass.
+
+        The batch form of score(): one table for all records, so scoring many new cases against
+        their candidates costs one vectorised comparison rather than one table per case.
+        """
         model = self.model or default_model()
-        table = _Table.from_records([record, *candidates])
-        a = np.zeros(len(candidates), dtype=np.int64)
-        b = np.arange(1, len(candidates) + 1, dtype=np.int64)
-        freq = self._frequencies(table, model, local=False)
-        levels = compare(table, a, b, freq)
-        probability = _sigmoid(model.log_odds(levels))
-        out = []
-        for k, candidate in enumerate(candidates):
-            reasons = _reasons(table, 0, k + 1, levels, k)
-            p = float(probability[k])
-            if record.id_hash and candidate.id_hash:
-                if record.id_hash == candidate.id_hash:
-                    p, reasons = 1.0, ["same identity number", *reasons]
-                else:
-                    p, reasons = 0.0, ["different identity numbers", *reasons]
-            out.append((candidate.key, round(p, 6), reasons))
-        return out
+        table = _Table.from_records(records)
+        a = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+        b = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+        levels = compare(table, a, b, self._frequencies(table, model, local=False))
+        probability = _sigmoid(model.log_odds(levels)) if len(pairs) else np.zeros(0)
+        ids_a, ids_b = table.id_hash[a], table.id_hash[b]
+        known = (ids_a > 0) & (ids_b > 0)
+        probability[known & (ids_a == ids_b)] = 1.0
+        probability[known & (ids_a != ids_b)] = 0.0
+        return ScoredPairs(table, a, b, levels, [round(float(p), 6) for p in probability], known)
 
     def blocking_keys(self, record: Record) -> list[str]:
         return blocking_keys(record)
