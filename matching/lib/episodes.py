@@ -135,7 +135,7 @@ def episodes(
             EpisodeNeed(
                 carrier_id=carrier.id if carrier else None,
                 case_ids=tuple(r.id for r in live),
-                asked=max((r.request_amount for r in live), default=ZERO),
+                asked=_asked(live, carrier),
                 received=sum((r.raised for r in rows), ZERO) + awarded + aid_totals[index],
                 person_id=rows[0].person_id,
                 anchor_id=min(r.id for r in rows),
@@ -146,6 +146,18 @@ def episodes(
             )
         )
     return result
+
+
+def _asked(live: list[CaseRow], carrier: CaseRow | None) -> Decimal:
+    """The largest amount asked under the carrier's own ICD-10 category.
+
+    Cases filed under a related category (a cancer's spread, say) share the episode's need and
+    what it received, but do not raise it: no code the illness is filed under is ever proposed
+    more than was asked under that code.
+    """
+    if carrier is None:
+        return ZERO
+    return max(r.request_amount for r in live if r.category == carrier.category)
 
 
 def _aid_by_group(groups: list[list[CaseRow]], aids: list[AidRow]) -> tuple[dict[int, Decimal], dict[int, list[int]]]:

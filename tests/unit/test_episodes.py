@@ -51,6 +51,13 @@ def test_a_cancer_and_its_spread_are_one_illness_and_one_need():
     assert episode.case_ids == (1, 2) and episode.asked == Decimal("300000")
 
 
+def test_a_related_code_shares_the_need_and_what_it_received_but_does_not_raise_it():
+    lymphoma = row(1, category="C83", asked="28000", raised="0")
+    other_code = row(2, category="C85", asked="50000", raised="10000", day=3)
+    (episode,) = episodes([lymphoma, other_code], [])
+    assert episode.carrier_id == 1 and episode.need == Decimal("18000")
+
+
 def test_unrelated_illnesses_of_one_person_are_two_episodes():
     assert len(episodes([row(1, category="C34"), row(2, category="C50", day=5)], [])) == 2
 
