@@ -15,7 +15,13 @@ def execute_update(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
     if not rows:
         return
     meta, quote = model._meta, connection.ops.quote_name
-    columns = ", ".join(f"{quote(meta.get_field(f.removesuffix('_id')).column)} = %s" for f in fields)
+    targets = [meta.get_field(f.removesuffix("_id")) for f in fields]
+    columns = ", ".join(f"{quote(field.column)} = %s" for field in targets)
     sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"
+    # Values as the database stores them: decimals, aware datetimes and keys, as the ORM would send them.
+    prepared = [
+        [field.get_db_prep_save(value, connection) for field, value in zip(targets, row[:-1], strict=True)] + [row[-1]]
+        for row in rows
+    ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.executemany(sql, prepared)

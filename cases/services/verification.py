@@ -19,6 +19,7 @@ from cases.lib import icd10, idnumber, tiers
 from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult
 from cases.services.events import actor_label_for, event_log
 from cases.services.identity import id_hash_rotating, id_hashes
+from cases.services.sql import execute_update
 from matching.lib.eligibility import unmet
 from matching.selectors import case_facts, program_rules
 from matching.services.proposals import proposals_supersede
@@ -217,7 +218,9 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
     now = timezone.now()
     for case in cases:
         case.updated_at = now
-    Case.objects.bulk_update(cases, ["status", "tier", "icd10", "updated_at"])
+    execute_update(
+        Case, ("status", "tier", "icd10", "updated_at"), [(c.status, c.tier, c.icd10, now, c.pk) for c in cases]
+    )
     CaseEvent.objects.bulk_create(events)
     return cases
 
@@ -251,7 +254,11 @@ def _flags_sync_many(*, raised_by_case: dict[int, dict[str, str]], owned: frozen
         for code in [code for code in flags if code in owned and code not in raised]:
             stale.append(flags.pop(code).pk)
     CaseFlag.objects.bulk_create(new)
-    CaseFlag.objects.bulk_update(changed, ["reason", "overridden_at", "overridden_by", "override_reason"])
+    execute_update(
+        CaseFlag,
+        ("reason", "overridden_at", "overridden_by_id", "override_reason"),
+        [(f.reason, f.overridden_at, f.overridden_by_id, f.override_reason, f.pk) for f in changed],
+    )
     CaseFlag.objects.filter(pk__in=stale).delete()
     return {pk: list(flags.values()) for pk, flags in existing.items()}
 
