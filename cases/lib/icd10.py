@@ -85,7 +85,7 @@ ILLNESS_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("lymphoid leukaemia", ("C91",)),
     ("lymphoma", ("C81-C88",)),
     ("myeloma", ("C90",)),
-    ("kidney failure", ("N17-N19", "I12", "N03-N05", "Z49", "Z99")),
+    ("kidney failure", ("N17-N19", "I12", "N03-N05", "Z49")),
     ("congenital heart disease", ("Q20-Q26",)),
     ("ischaemic heart disease", ("I20-I25",)),
     ("stroke", ("I60-I69",)),
@@ -96,6 +96,11 @@ ILLNESS_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _SPREAD = "C77-C80"
 _PRIMARY_CANCER = "C00-C76"
+
+
+def is_spread(cat: str) -> bool:
+    """A secondary tumour or one of unknown primary site (C77-C80)."""
+    return bool(cat) and matches(cat, _SPREAD)
 
 
 def family(cat: str) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -136,7 +136,8 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
 
     Each case keeps its person when its valid identity number names one; otherwise it joins the
     person of the best-scoring earlier case above the threshold, and pairs in the uncertain band
-    go to the review queue.
+    go to the review queue. Blocks larger than the engine's cap (a very common name in one
+    province) are left to the nightly run, so intake time does not grow with the data.
     """
     if not case_ids:
         return {"joined": 0, "reviews": 0}
@@ -147,53 +148,72 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
     MatchKey.objects.bulk_create([MatchKey(case_id=pk, key=k) for pk, ks in keys.items() for k in ks])
 
     resolver = resolver_current()
-    shared = defaultdict(set)  # key -> cases holding it, this batch included
-    for case_id, key in MatchKey.objects.filter(key__in={k for ks in keys.values() for k in ks}).values_list(
-        "case_id", "key"
-    ):
-        shared[key].add(case_id)
-    candidate_ids = {c for ks in keys.values() for k in ks for c in shared[k]}
-    candidate_rows = {v["id"]: v for v in Case.objects.filter(pk__in=candidate_ids).values(*_RECORD_FIELDS)}
-    person_of = {pk: v["person_id"] for pk, v in candidate_rows.items()}
-    person_hash = dict(
-        Person.objects.filter(pk__in=set(person_of.values())).exclude(id_hash=None).values_list("pk", "id_hash")
+    all_keys = {k for ks in keys.values() for k in ks}
+    sizes_of_key = dict(
+        MatchKey.objects.filter(key__in=all_keys).values("key").annotate(n=Count("id")).values_list("key", "n")
     )
-    _, split = _decisions(candidate_ids)
-    sizes = dict(
-        Case.objects.filter(person_id__in=set(person_of.values())).values("person_id").annotate(n=Count("id"))
-        .values_list("person_id", "n")
-    )  # fmt: skip
-    # Each case's candidates: the earlier cases sharing most keys with it. All pairs are scored
-    # in one pass; who joins whom is then decided in order, as persons change along the way.
+    usable = {k for k in all_keys if sizes_of_key.get(k, 0) <= resolver.max_block}
+    shared = defaultdict(set)  # key -> cases holding it, this batch included
+    for case_id, key in MatchKey.objects.filter(key__in=usable).values_list("case_id", "key"):
+        shared[key].add(case_id)
+    # Each case's candidates: the earlier cases sharing most keys with it.
     candidates: dict[int, list[int]] = {}
     for pk in sorted(case_ids):
         counts = defaultdict(int)
-        for key in keys[pk]:
+        for key in keys[pk] & usable:
             for other in shared[key]:
                 if other != pk and (other < pk or other not in rows):
                     counts[other] += 1
         candidates[pk] = sorted(counts, key=lambda c: (-counts[c], c))[:MAX_CANDIDATES]
-    involved = sorted(candidate_ids | set(rows))
+    merged, split = _decisions(case_ids)
+    partners = {c for pair in split for c in pair}
+    candidate_ids = {c for cs in candidates.values() for c in cs} | partners
+    candidate_rows = {
+        **{v["id"]: v for v in Case.objects.filter(pk__in=candidate_ids - set(rows)).values(*_RECORD_FIELDS)},
+        **rows,
+    }
+    person_of = {pk: v["person_id"] for pk, v in candidate_rows.items()}
+    person_hash = dict(
+        Person.objects.filter(pk__in=set(person_of.values())).exclude(id_hash=None).values_list("pk", "id_hash")
+    )
+    sizes = dict(
+        Case.objects.filter(person_id__in=set(person_of.values())).values("person_id").annotate(n=Count("id"))
+        .values_list("person_id", "n")
+    )  # fmt: skip
+    # Persons known before this batch: a number shared only by cases of this batch still searches,
+    # so an earlier application without the number is found.
+    established = set(
+        Case.objects.filter(person_id__in=set(person_of.values())).exclude(pk__in=list(rows))
+        .values_list("person_id", flat=True).distinct()
+    )  # fmt: skip
+    # A valid number matches its person under any configured hash key (during a key rotation).
+    own_hashes = {
+        pk: set(id_hashes(v["patient_id_number"])) if records[pk].id_hash else set() for pk, v in rows.items()
+    }
+    involved = sorted(candidate_rows)
     position = {pk: i for i, pk in enumerate(involved)}
     pair_index = {(pk, c): k for k, (pk, c) in enumerate((pk, c) for pk, cs in candidates.items() for c in cs)}
+    # All pairs are scored in one pass; who joins whom is then decided in order, as persons change.
     scored = resolver.score_pairs(
-        [record_of(candidate_rows.get(pk) or rows[pk]) for pk in involved],
-        [(position[pk], position[c]) for pk, c in pair_index],
+        [record_of(candidate_rows[pk]) for pk in involved], [(position[pk], position[c]) for pk, c in pair_index]
     )
 
     moves: list[tuple[int, int]] = []
-    numbered: dict[int, tuple[int, str]] = {}  # person -> the case whose valid number it takes, and the number
+    numbered: dict[int, tuple[int, str]] = {}  # person -> the person the number leaves, and the number
     review_rows: dict[tuple[int, int], IdentityReview] = {}
     low, high = resolver.review_band
     for pk in sorted(case_ids):  # earlier cases first: a later one may join a person made just now
-        record, own = records[pk], person_of[pk]
-        if record.id_hash and person_hash.get(own) == record.id_hash and sizes.get(own, 0) > 1:
-            continue  # its valid identity number names a person already known
-        # Never join a person whose valid identity number differs, nor one a case worker split off.
+        own, hashes = person_of[pk], own_hashes[pk]
+        if any(pk in pair for pair in merged):
+            continue  # a case worker said who this is; the case keeps that person
+        if hashes and person_hash.get(own) in hashes and own in established:
+            continue  # its valid identity number names a person known before this batch
+        # Never join a person whose valid number differs, nor one a case worker split this case from.
+        barred = {person_of[c] for pair in split if pk in pair for c in pair if c != pk}
         others = [
             c for c in candidates[pk]
-            if person_of[c] != own and frozenset((pk, c)) not in split
-            and not (record.id_hash and person_hash.get(person_of[c]) not in (None, record.id_hash))
+            if person_of[c] != own and person_of[c] not in barred
+            and not (hashes and person_hash.get(person_of[c]) not in (None, *hashes))
         ]  # fmt: skip
         probability = {c: scored.probability[pair_index[(pk, c)]] for c in others}
         best = max(others, key=lambda c: (probability[c], -c), default=None)
@@ -202,9 +222,9 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
             moves.append((target, pk))
             person_of[pk] = target
             sizes[own], sizes[target] = sizes.get(own, 1) - 1, sizes.get(target, 0) + 1
-            if record.id_hash and person_hash.get(target) is None:
+            if hashes and person_hash.get(target) is None:
                 numbered[target] = (own, rows[pk]["patient_id_number"])
-                person_hash[target] = record.id_hash
+                person_hash[target] = records[pk].id_hash
         for other in others:
             if low <= probability[other] < high and person_of[other] != person_of[pk]:
                 pair = tuple(sorted((pk, other)))
@@ -215,7 +235,7 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
     _execute_update(Case, ("person_id",), moves)
     for target, (previous, number) in numbered.items():
         # The valid number moves from the fresh person the case came with to the one it joined.
-        Person.objects.filter(pk=previous, id_hash=id_hash(number)).update(id_hash=None, id_number="")
+        Person.objects.filter(pk=previous, id_hash__in=id_hashes(number)).update(id_hash=None, id_number="")
         Person.objects.filter(pk=target).update(id_hash=id_hash(number), id_number=idnumber.normalise(number))
     if moves:
         Person.objects.filter(
@@ -231,24 +251,33 @@ def person_drop_if_orphaned(*, person_id: int) -> None:
 
 
 def person_for_case(*, case: Case) -> Person:
-    """The person a case starts with: found by valid identity number, else its own (until resolved)."""
+    """The person a case starts with, before resolution compares it with others.
+
+    A valid identity number names its person (found under any hash key, or made). Otherwise a
+    case already resolved keeps its person, so re-sending an application does not undo what
+    resolution or a case worker decided; a new case gets a person of its own.
+    """
     number = case.patient_id_number
     details = {"name": case.patient_name, "birth_date": case.patient_birth_date, "sex": case.patient_sex,
                "province": case.patient_province}  # fmt: skip
+    current = Person.objects.filter(pk=case.person_id).first() if case.person_id else None
     if number and idnumber.is_valid(number):
         hashes = id_hashes(number)
         person = Person.objects.filter(id_hash__in=hashes).first()
+        if person is None and current is not None and current.id_hash is None:
+            # The number was added or corrected: the person the case was resolved to takes it.
+            Person.objects.filter(pk=current.pk).update(id_hash=hashes[0], id_number=idnumber.normalise(number))
+            return Person.objects.get(pk=current.pk)
         if person is None:
             person, _ = Person.objects.get_or_create(
                 id_hash=hashes[0], defaults={**details, "id_number": idnumber.normalise(number)}
             )
         return person
-    current = getattr(case, "person", None) if case.person_id else None
-    if current is not None and current.id_hash is None and not current.cases.exclude(pk=case.pk).exists():
-        # The case already has a person of its own (no identity number): keep it, update the details.
-        for name, value in details.items():
-            setattr(current, name, value)
-        current.save(update_fields=list(details))
+    if current is not None:
+        if current.id_hash is None and not current.cases.exclude(pk=case.pk).exists():
+            for name, value in details.items():  # its own person: keep the details as the case states them
+                setattr(current, name, value)
+            current.save(update_fields=list(details))
         return current
     return Person.objects.create(**details)
 
@@ -296,18 +325,29 @@ def _clusters_with_decisions(cluster_of: dict[int, int], records: list[linkage.R
 
     for key in parent:
         parent.setdefault(parent[key], parent[key])
-    by_hash: dict[str, int] = {}
+    hash_of = {r.key: r.id_hash for r in records if r.id_hash}
+    root_hash = {key: hash_of.get(key, "") for key in parent}  # the valid number a cluster holds, if any
+    for key in cluster_of:
+        root = find(key)
+        root_hash[root] = root_hash[root] or hash_of.get(key, "")
     merged, split = _decisions()
+    by_hash: dict[str, int] = {}
     unions = [tuple(pair) for pair in merged]
     for record in records:
         if record.id_hash:
-            first = by_hash.setdefault(record.id_hash, record.key)
-            unions.append((first, record.key))
+            unions.append((by_hash.setdefault(record.id_hash, record.key), record.key))
     for a, b in unions:
         if a in parent and b in parent:
             ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+            if ra == rb:
+                continue
+            if root_hash[ra] and root_hash[rb] and root_hash[ra] != root_hash[rb]:
+                # Two valid numbers are two persons, whatever a merge said before a number was corrected.
+                logger.warning("identity: not joining cases %s and %s: their valid numbers differ", a, b)
+                continue
+            low, high = min(ra, rb), max(ra, rb)
+            parent[high] = low
+            root_hash[low] = root_hash[low] or root_hash[high]
     result = {key: find(key) for key in cluster_of}
     for pair in split:
         a, b = sorted(pair)
@@ -316,8 +356,13 @@ def _clusters_with_decisions(cluster_of: dict[int, int], records: list[linkage.R
     return result
 
 
+@transaction.atomic
 def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int, int]:
-    """Give each cluster one person, keeping the person that already holds most of its cases."""
+    """Give each cluster one person, keeping the person that already holds most of its cases.
+
+    A person's valid number is compared under every hash key, so a key rotation in progress
+    moves nobody. Aid recorded by number follows the cases when their person is left empty.
+    """
     members: dict[int, list[int]] = defaultdict(list)
     for case_id, cluster in clusters.items():
         members[cluster].append(case_id)
@@ -326,7 +371,7 @@ def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int
     chosen: list[tuple[list[int], int | None, str]] = []  # cases, person kept (None: a new one), number
     for case_ids in sorted(members.values(), key=len, reverse=True):
         numbers = sorted({rows[c]["patient_id_number"] for c in case_ids if record_valid(rows[c]["patient_id_number"])})
-        hashes = {id_hash(n) for n in numbers}
+        hashes = {h for n in numbers for h in id_hashes(n)}
         held = defaultdict(int)
         for c in case_ids:
             held[rows[c]["person_id"]] += 1
@@ -353,13 +398,27 @@ def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int
             numbered.append((person_id, number))
         moves.extend((person_id, c) for c in case_ids if rows[c]["person_id"] != person_id)
     for person_id, number in numbered:
-        Person.objects.filter(pk=person_id).update(id_hash=id_hash(number), id_number=idnumber.normalise(number))
+        try:
+            with transaction.atomic():
+                Person.objects.filter(pk=person_id).update(
+                    id_hash=id_hash(number), id_number=idnumber.normalise(number)
+                )
+        except IntegrityError:  # an intake meanwhile gave the number to another person: tomorrow's run settles it
+            logger.warning("identity: number of person %s taken meanwhile; left for the next run", person_id)
     _execute_update(Case, ("person_id",), moves)
     if moves:
-        # Aid recorded on a case belongs to that case's person.
+        # Aid recorded on a case belongs to that case's person; aid recorded by number on a person
+        # left without cases goes where most of its cases went.
         AidRecord.objects.exclude(case=None).update(
             person_id=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("person_id")[:1])
         )
+        successors: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        for person_id, case_id in moves:
+            successors[rows[case_id]["person_id"]][person_id] += 1
+        emptied = set(Person.objects.filter(pk__in=list(successors), cases__isnull=True).values_list("pk", flat=True))
+        for old in emptied:
+            heir = max(successors[old], key=lambda p: (successors[old][p], -p))
+            AidRecord.objects.filter(person_id=old, case=None).update(person_id=heir)
     return len(moves), len(new)
 
 
@@ -420,15 +479,23 @@ def review_decide(*, review_id: int, verdict: str, user, reason: str) -> Identit
     person of its own. Both recompute the episodes and need of those concerned and withdraw
     their open proposals; the next run proposes again.
     """
-    from matching.services.need import need_refresh  # matching builds on cases, not the reverse
+    from matching.models import Program  # matching builds on cases, not the reverse
+    from matching.services.need import need_refresh
 
     reason = reason.strip()
     if not reason:
         raise CaseError("a merge or split needs a reason")
-    review = IdentityReview.objects.select_for_update().select_related("case_a", "case_b").get(pk=review_id)
+    # Lock order, as everywhere: persons, then programs (as the nightly need step and accepts do).
+    pair = IdentityReview.objects.filter(pk=review_id).values_list("case_a__person_id", "case_b__person_id").get()
+    persons = sorted(set(pair))
+    list(Person.objects.select_for_update().filter(pk__in=persons).order_by("pk").values_list("pk", flat=True))
+    list(Program.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    review = IdentityReview.objects.select_for_update(of=("self",)).select_related("case_a", "case_b").get(pk=review_id)
+    if review.status != IdentityReview.Status.OPEN:
+        raise CaseError(f"this pair was already decided: {review.get_status_display()}, by {review.decided_by}")
     a, b = review.case_a, review.case_b
-    persons = sorted({a.person_id, b.person_id})
-    list(Person.objects.select_for_update().filter(pk__in=persons).order_by("pk"))
+    if sorted({a.person_id, b.person_id}) != persons:
+        raise CaseError("these cases changed person meanwhile; reload the page and decide again")
     if verdict == IdentityReview.Status.MERGED:
         _merge(a, b)
     elif verdict == IdentityReview.Status.SPLIT:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cases.lib.icd10 import related
+from cases.lib.icd10 import is_spread, related
 
 ZERO = Decimal("0.00")
 # Treatment of one serious illness often runs for two years (chemotherapy, then targeted drugs).
@@ -82,8 +82,13 @@ class _Group:
         self.first, self.last = min(self.first, row.day), max(self.last, row.day)
 
     def takes(self, row: CaseRow, gap: dt.timedelta) -> bool:
-        close = self.first - gap <= row.day <= self.last + gap
-        return close and any(related(row.category, c) for c in self.categories)
+        if not self.first - gap <= row.day <= self.last + gap:
+            return False
+        # A secondary tumour joins any cancer, but never bridges two: a primary cancer joins an
+        # episode through the episode's own primaries, when it has any.
+        primaries = [c for c in self.categories if not is_spread(c)]
+        anchors = primaries if primaries and not is_spread(row.category) else self.categories
+        return any(related(row.category, c) for c in anchors)
 
 
 def group(cases: list[CaseRow], *, gap: dt.timedelta = DEFAULT_GAP) -> list[list[CaseRow]]:

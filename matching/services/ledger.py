@@ -41,8 +41,9 @@ def _values(episode: EpisodeNeed) -> dict:
 def episodes_save(result: list[EpisodeNeed], *, person_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Write computed episodes (of everyone, or of some persons) and point cases, awards and aid at them."""
     anchors = {e.anchor_id for e in result}
+    everyone = person_ids is None  # then no id lists in queries: SQLite takes at most 32,766 parameters
     scope = Episode.objects.all()
-    if person_ids is not None:
+    if not everyone:
         scope = Episode.objects.filter(Q(person_id__in=list(person_ids)) | Q(anchor_id__in=anchors))
     existing = {row["anchor_id"]: row for row in scope.values("id", "anchor_id", *_FIELDS)}
 
@@ -57,17 +58,20 @@ def episodes_save(result: list[EpisodeNeed], *, person_ids: Iterable[int] | None
     ]
     _execute_update(Episode, _FIELDS, changed)
 
-    pk_of = {
-        row["anchor_id"]: row["id"] for row in Episode.objects.filter(anchor_id__in=anchors).values("id", "anchor_id")
-    }
+    saved = Episode.objects.all() if everyone else Episode.objects.filter(anchor_id__in=anchors)
+    pk_of = dict(saved.values_list("anchor_id", "id"))
     episode_of_case = {case_id: pk_of[e.anchor_id] for e in result for case_id in e.all_case_ids}
     episode_of_aid = {aid_id: pk_of[e.anchor_id] for e in result for aid_id in e.aid_ids}
-    moved = _repoint(Case.objects.filter(pk__in=list(episode_of_case)), "id", episode_of_case)
-    moved += _repoint(Award.objects.filter(case_id__in=list(episode_of_case)), "case_id", episode_of_case)
-    aids = AidRecord.objects.filter(Q(pk__in=list(episode_of_aid)) | Q(episode__in=scope))
+    cases, awards, aids = Case.objects.all(), Award.objects.all(), AidRecord.objects.all()
+    if not everyone:
+        cases = cases.filter(pk__in=list(episode_of_case))
+        awards = awards.filter(case_id__in=list(episode_of_case))
+        aids = aids.filter(Q(pk__in=list(episode_of_aid)) | Q(episode__in=scope))
+    moved = _repoint(cases, "id", episode_of_case) + _repoint(awards, "case_id", episode_of_case)
     moved += _repoint(aids, "id", episode_of_aid)
     stale = [row["id"] for anchor, row in existing.items() if anchor not in anchors]
-    Episode.objects.filter(pk__in=stale).delete()
+    for start in range(0, len(stale), 5000):
+        Episode.objects.filter(pk__in=stale[start : start + 5000]).delete()
     return {"episodes_created": len(created), "episodes_changed": len(changed), "episodes_removed": len(stale),
             "ledger_links_moved": moved}  # fmt: skip
 

@@ -77,8 +77,16 @@ def priority_of(*, tier: str, need: Decimal, annual_income: Decimal) -> Decimal:
     return (weight + Decimal(str(settings.MATCHING_BURDEN_WEIGHT)) * burden).quantize(PRIORITY_PLACES)
 
 
+def ledger_scope(person_ids: list[int]) -> list[int]:
+    """These persons and those now holding cases of their episodes: re-grouping must see both sides."""
+    moved_to = Case.objects.filter(episode__person_id__in=person_ids).values_list("person_id", flat=True)
+    return sorted({*person_ids, *moved_to})
+
+
 def need_compute_all(*, batch_size: int = 1000, person_ids: list[int] | None = None) -> dict[str, int]:
     """Recompute need, carrier and priority of every case (or some persons'); flag duplicate applications."""
+    if person_ids is not None:
+        person_ids = ledger_scope(person_ids)
     case_rows, aid_rows = episode_rows(person_ids=person_ids)
     result = episodes(case_rows, aid_rows, with_rejected=True)
     ledger = episodes_save(result, person_ids=person_ids)
@@ -148,6 +156,7 @@ def need_refresh(*, person_ids: list[int], reason: str) -> dict[str, int]:
 
 def episodes_refresh(*, person_ids: list[int]) -> list[EpisodeNeed]:
     """Recompute and save the episodes of some persons, as of now (awards included)."""
+    person_ids = ledger_scope(person_ids)
     case_rows, aid_rows = episode_rows(person_ids=person_ids)
     result = episodes(case_rows, aid_rows, with_rejected=True)
     episodes_save(result, person_ids=person_ids)

@@ -80,3 +80,9 @@ def test_an_episode_of_rejected_cases_only_is_kept_for_the_ledger_without_a_carr
     assert episodes([rejected], []) == []
     (kept,) = episodes([rejected], [], with_rejected=True)
     assert kept.carrier_id is None and kept.awarded == Decimal("1000") and kept.need == 0
+
+
+def test_a_secondary_tumour_never_bridges_two_primary_cancers():
+    lung, spread, breast = row(1, category="C34"), row(2, category="C78", day=5), row(3, category="C50", day=9)
+    result = episodes([lung, spread, breast], [])
+    assert sorted(e.case_ids for e in result) == [(1, 2), (3,)]

@@ -163,3 +163,74 @@ def test_the_review_page_shows_both_records_masked_and_logs_the_view(client, rev
                            {"verdict": "split", "reason": "different hospitals and phones"})  # fmt: skip
     assert response.status_code == 302
     assert IdentityReview.objects.get(pk=review.pk).status == "split"
+
+
+def test_an_earlier_application_without_a_number_joins_when_the_number_comes_twice_in_one_batch():
+    # given: one import batch with an application without number, then two with the valid number
+    payloads = [case_payload(submitted_at=f"2026-10-0{day}T10:00:00+08:00") for day in (1, 2, 3)]
+    for payload, number in zip(payloads, (None, NUMBER, NUMBER), strict=True):
+        payload["patient"] = {**PATIENT, **({"id_number": number} if number else {})}
+        payload["diagnosis"] = dict(LUNG)
+    items = [exchange.parse_case(p, today=timezone.localdate(), tz=timezone.get_current_timezone()) for p in payloads]
+
+    # when
+    cases, errors = cases_create(items=items)
+
+    # then: one person, carrying the number
+    assert not errors
+    assert len({Case.objects.get(pk=c.pk).person_id for c in cases}) == 1
+    assert Person.objects.count() == 1 and Person.objects.get().id_hash
+
+
+def test_a_nightly_run_during_a_hash_key_rotation_moves_nobody(settings):
+    first = _case(patient={"id_number": NUMBER})
+    second = _case(channel="crowdfunding", patient={"name": "張偉"})
+    before = {c.pk: c.person_id for c in Case.objects.all()}
+    public_ids = set(Person.objects.values_list("public_id", flat=True))
+
+    settings.ID_HASH_KEYS = ["a-new-key-for-tests-only", *settings.ID_HASH_KEYS]
+    identities_resolve_all()
+
+    assert {c.pk: c.person_id for c in Case.objects.all()} == before
+    assert set(Person.objects.values_list("public_id", flat=True)) == public_ids
+    assert first.pk in before and second.pk in before
+
+
+@pytest.fixture
+def decided_merge(review):
+    worker = UserFactory(is_staff=True)
+    Case.objects.filter(pk=review.case_b_id).update(
+        person=Person.objects.create(name="张卫", birth_date=BIRTH, sex="M", province="41")
+    )
+    review_decide(review_id=review.pk, verdict="merged", user=worker, reason="the same father called")
+    return review
+
+
+def test_a_merge_survives_a_resent_application(decided_merge):
+    a = Case.objects.get(pk=decided_merge.case_a_id)
+    b_payload = case_payload(ref=decided_merge.case_b.ref, channel="crowdfunding", raised="5000")
+    b_payload["patient"] = {**PATIENT, "name": "张卫", "phone": "13600003333", "city": ""}
+    b_payload["diagnosis"] = dict(LUNG)
+    b = submit(b_payload)
+    identities_resolve_all()
+    assert Case.objects.get(pk=b.pk).person_id == Case.objects.get(pk=a.pk).person_id
+
+
+def test_a_merge_never_joins_two_valid_identity_numbers(decided_merge):
+    # when: the merged case is re-sent with a valid number of its own, another man's
+    other_number = id_number_for(BIRTH, sex="M", address="410105", n=7)
+    b_payload = case_payload(ref=decided_merge.case_b.ref, channel="crowdfunding")
+    b_payload["patient"] = {**PATIENT, "name": "张卫", "id_number": other_number, "phone": "13600003333"}
+    b_payload["diagnosis"] = dict(LUNG)
+    submit(b_payload)
+    identities_resolve_all()
+
+    # then: two persons, each with their number
+    a, b = Case.objects.get(pk=decided_merge.case_a_id), Case.objects.get(pk=decided_merge.case_b_id)
+    assert a.person_id != b.person_id
+
+
+def test_a_decided_pair_is_not_decided_again(decided_merge):
+    with pytest.raises(CaseError, match="already decided"):
+        review_decide(review_id=decided_merge.pk, verdict="split", user=UserFactory(), reason="changed my mind")
+    assert IdentityReview.objects.get(pk=decided_merge.pk).status == "merged"
