@@ -9,14 +9,15 @@ import pytest
 from django.db.models import Sum
 
 from cases.errors import CaseError
-from cases.models import Case
+from cases.models import Case, IdentityReview, Person
+from cases.services.identity import review_decide
 from cases.services.verification import case_verify
 from matching.choices import ProposalStatus, RunStatus
 from matching.models import Award, Episode, MatchRun, Program, Proposal
 from matching.services.awards import proposal_accept
 from matching.services.need import episode_need_for_case
 from matching.services.nightly import RunAlreadyInProgress, run_start
-from tests.factories import FoundationMemberFactory, ProgramFactory, case_payload, id_number_for, submit
+from tests.factories import FoundationMemberFactory, ProgramFactory, UserFactory, case_payload, id_number_for, submit
 
 from .conftest import run_together
 
@@ -157,3 +158,41 @@ def test_fifty_simultaneous_accepts_on_one_episode_never_exceed_its_need(shape):
     for program in Program.objects.filter(proposals__in=proposals):
         awarded_here = Award.objects.filter(program=program).aggregate(total=Sum("amount"))["total"]
         assert program.awarded_total == (awarded_here or Decimal("0.00"))
+
+
+def test_a_merge_and_accepts_on_the_same_person_at_once_neither_deadlock_nor_overspend():
+    # given: a person's verified leukaemia case with open proposals, and a second application
+    # (no number, another spelling) that a case worker is about to merge into that person
+    id_number = id_number_for(dt.date(2016, 3, 4), sex="F")
+    carrier = _verified_case(patient__id_number=id_number, patient__name="王小红", request__amount="200000",
+                             submitted_at="2026-10-01T10:00:00+08:00")  # fmt: skip
+    other = _verified_case(patient__name="王晓红", channel="crowdfunding", raised="150000",
+                           submitted_at="2026-10-05T10:00:00+08:00")  # fmt: skip
+    Case.objects.filter(pk=other.pk).update(person=Person.objects.create(
+        name="王晓红", birth_date=dt.date(2016, 3, 4), sex="F", province="41"))  # fmt: skip
+    first = ProgramFactory()
+    programs = [first, *(ProgramFactory(foundation=first.foundation) for _ in range(9))]
+    run = _finished_run()
+    proposals = [_propose(run=run, case=carrier, program=p, amount=Decimal("10000.00")) for p in programs]
+    users = _members(first.foundation, len(proposals))
+    a, b = sorted((carrier, other), key=lambda c: c.pk)
+    review = IdentityReview.objects.create(case_a=a, case_b=b, probability="0.6", reasons=["similar names"])
+    worker = UserFactory(is_staff=True)
+
+    # when: ten accepts and the merge race
+    merge = lambda: review_decide(review_id=review.pk, verdict="merged", user=worker, reason="same girl")  # noqa: E731
+    outcomes = run_together([merge, *(_accept(p.pk, u) for p, u in zip(proposals, users, strict=True))])
+
+    # then: nothing but awards and the services' own refusals; the merged need is never passed
+    assert not _unexpected(outcomes), _unexpected(outcomes)
+    carrier.refresh_from_db()
+    other.refresh_from_db()
+    assert carrier.person_id == other.person_id
+    awarded = Award.objects.filter(case__in=[carrier, other]).aggregate(total=Sum("amount"))["total"] or 0
+    # one illness: asked 200 000, of which the campaign raised 150 000; accepts that came after
+    # the merge saw a need of at most 50 000, those before it could not know of the campaign
+    episode = episode_need_for_case(case=carrier)
+    assert episode.case_ids == tuple(sorted((carrier.pk, other.pk)))
+    assert episode.need == max(Decimal("0"), Decimal("50000") - awarded)
+    ledger = Episode.objects.get(anchor_id=episode.anchor_id)
+    assert ledger.awarded == awarded <= Decimal("100000")
