@@ -285,7 +285,7 @@ def person_for_case(*, case: Case) -> Person:
 # -- Nightly ---------------------------------------------------------------------------------
 
 
-def identities_resolve_all(*, progress=None) -> dict[str, int]:
+def identities_resolve_all() -> dict[str, int]:
     """Re-resolve every case: refit the model on the pairs identity numbers label, then regroup.
 
     Persons are kept where they still hold their cases (a person keeps its public id), so only
@@ -434,12 +434,10 @@ def _reviews_refresh(pairs: list, clusters: dict[int, int]) -> int:
         if clusters.get(a) != clusters.get(b):
             wanted[(a, b)] = pair
     existing = set(IdentityReview.objects.values_list("case_a_id", "case_b_id"))
-    IdentityReview.objects.filter(status=IdentityReview.Status.OPEN).exclude(
-        pk__in=[
-            pk for pk, a, b in IdentityReview.objects.filter(status=IdentityReview.Status.OPEN).values_list(
-                "pk", "case_a_id", "case_b_id") if (a, b) in wanted
-        ]
-    ).delete()  # fmt: skip
+    open_reviews = IdentityReview.objects.filter(status=IdentityReview.Status.OPEN)
+    settled = [pk for pk, a, b in open_reviews.values_list("pk", "case_a_id", "case_b_id") if (a, b) not in wanted]
+    for start in range(0, len(settled), 5000):
+        IdentityReview.objects.filter(pk__in=settled[start : start + 5000]).delete()
     new = [
         IdentityReview(case_a_id=a, case_b_id=b, reasons=list(p.reasons),
                        probability=Decimal(str(p.probability)).quantize(PROBABILITY_PLACES))
