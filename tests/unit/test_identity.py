@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -234,3 +235,19 @@ def test_a_decided_pair_is_not_decided_again(decided_merge):
     with pytest.raises(CaseError, match="already decided"):
         review_decide(review_id=decided_merge.pk, verdict="split", user=UserFactory(), reason="changed my mind")
     assert IdentityReview.objects.get(pk=decided_merge.pk).status == "merged"
+
+
+def test_an_uncertain_pair_goes_to_the_review_queue_at_intake_and_stays_there_overnight():
+    # given: the same common name and birth date, but another city, hospital and phone
+    first = _case(patient={"id_number": NUMBER})
+    second = _case(patient={"phone": "13600003333", "city": "洛阳市"}, diagnosis={"hospital": "洛阳市中心医院"})
+
+    # then: two persons for now, and the pair put to a case worker with the evidence in words
+    review = IdentityReview.objects.get()
+    assert (review.case_a_id, review.case_b_id, review.status) == (first.pk, second.pk, "open")
+    assert Decimal("0.2") <= review.probability < Decimal("0.8")
+    assert "different city" in review.reasons and "same birth date" in review.reasons
+    assert first.person_id != Case.objects.get(pk=second.pk).person_id
+
+    identities_resolve_all()
+    assert IdentityReview.objects.filter(pk=review.pk, status="open").exists()
