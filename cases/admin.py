@@ -377,11 +377,8 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "user")
 
 
-@admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "user", "case", "where", "kind", "field")
-    list_filter = ("where", "kind")
-    readonly_fields = ("at", "user", "case", "where", "kind", "field")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record kept by the services (an audit trail, a ledger): looked at in the admin, never edited."""
 
     def has_add_permission(self, request):
         return False
@@ -391,6 +388,13 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "case", "where", "kind", "field")
+    list_filter = ("where", "kind")
+    readonly_fields = ("at", "user", "case", "where", "kind", "field")
 
 
 from cases import admin_identity  # noqa: E402, F401 - the identity review queue registers itself

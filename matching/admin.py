@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from cases.admin import ReadOnlyAdmin
 from cases.models import Case
 from cases.services.intake import cases_reverify
 from matching.models import Award, Episode, Foundation, FoundationMember, MatchRun, Program, Proposal
@@ -142,19 +143,10 @@ class EpisodeCaseInline(admin.TabularInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(admin.ModelAdmin):
+class EpisodeAdmin(ReadOnlyAdmin):
     """The ledger, read only: the need step and awards write it, the database guards it."""
 
     list_display = ("id", "person", "categories", "carrier", "asked", "received_outside", "awarded", "need")
     search_fields = ("person__public_id", "cases__ref")
     readonly_fields = [f.name for f in Episode._meta.fields] + ["need"]
     inlines = [EpisodeCaseInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

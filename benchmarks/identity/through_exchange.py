@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.identity import data
+from benchmarks.identity.run import pairwise_scores
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -250,29 +251,13 @@ def database_state(db: Path) -> dict[str, Any]:
 
 
 def pairwise(predicted: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
-    """Pairs within predicted clusters against pairs within true clusters (contingency counts)."""
-
-    def pairs(sizes: np.ndarray) -> int:
-        sizes = sizes.astype(np.int64)
-        return int((sizes * (sizes - 1) // 2).sum())
-
-    both = pd.DataFrame({"p": predicted, "t": truth})
-    tp = pairs(both.groupby(["p", "t"]).size().to_numpy())
-    pred = pairs(both.groupby("p").size().to_numpy())
-    true = pairs(both.groupby("t").size().to_numpy())
-    precision = tp / pred if pred else 1.0
-    recall = tp / true if true else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    sizes = both.groupby("p").size()
+    """The benchmark's pairwise scores, with what went wrong counted and the cluster sizes."""
+    scores = pairwise_scores(predicted, truth)
+    sizes = pd.Series(predicted).value_counts()
     return {
-        "precision": round(precision, 5),
-        "recall": round(recall, 5),
-        "f1": round(f1, 5),
-        "true_pairs": true,
-        "predicted_pairs": pred,
-        "true_positive_pairs": tp,
-        "false_positive_pairs": pred - tp,
-        "false_negative_pairs": true - tp,
+        **scores,
+        "false_positive_pairs": scores["predicted_pairs"] - scores["true_positive_pairs"],
+        "false_negative_pairs": scores["true_pairs"] - scores["true_positive_pairs"],
         "clusters": int(len(sizes)),
         "largest_cluster": int(sizes.max()) if len(sizes) else 0,
     }
