@@ -474,11 +474,12 @@ def review_decide(*, review_id: int, verdict: str, user, reason: str) -> Identit
     """Merge (same person) or split (different persons) two cases, with a reason; audited.
 
     A merge moves every case of the second person to the first; a split gives the second case a
-    person of its own. Both recompute the episodes and need of those concerned and withdraw
-    their open proposals; the next run proposes again.
+    person of its own. Both recompute the episodes and need of those concerned at once, withdraw
+    their open proposals, and queue a pipeline run that proposes again.
     """
     from matching.models import Program  # matching builds on cases, not the reverse
     from matching.services.need import need_refresh
+    from matching.tasks import nightly_run
 
     reason = reason.strip()
     if not reason:
@@ -510,6 +511,9 @@ def review_decide(*, review_id: int, verdict: str, user, reason: str) -> Identit
     for case, other in ((a, b), (b, a)):
         event_log(case=case, code=f"identity.{verdict}", user=user,
                   data={"other": other.ref, "reason": reason, "review": review.pk})  # fmt: skip
+    # Matching proposes again for the new episodes: a pipeline run once this commits (in the
+    # worker with a broker; in-process without one). A run already going simply skips it.
+    transaction.on_commit(lambda: nightly_run.delay(trigger=f"identity-review:{review.pk}"))
     return review
 
 

@@ -16,7 +16,7 @@ from cases.services.identity import cases_resolve, identities_resolve_all, revie
 from cases.services.intake import cases_create
 from cases.services.roles import case_worker_group
 from cases.services.verification import case_verify
-from matching.models import Episode
+from matching.models import Episode, MatchRun
 from matching.services.need import need_compute_all
 from tests.factories import UserFactory, case_payload, id_number_for, submit
 
@@ -251,3 +251,11 @@ def test_an_uncertain_pair_goes_to_the_review_queue_at_intake_and_stays_there_ov
 
     identities_resolve_all()
     assert IdentityReview.objects.filter(pk=review.pk, status="open").exists()
+
+
+def test_a_decision_queues_a_run_that_matches_again(review, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        review_decide(review_id=review.pk, verdict="split", user=UserFactory(), reason="different mothers")
+
+    run = MatchRun.objects.get()
+    assert run.trigger == f"identity-review:{review.pk}" and run.status == "succeeded"
