@@ -46,16 +46,21 @@ def pairwise_scores(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float
     tp = pairs(both.groupby(["p", "t"]).size().to_numpy())
     pred = pairs(both.groupby("p").size().to_numpy())
     true = pairs(both.groupby("t").size().to_numpy())
-    precision = tp / pred if pred else 1.0
+    return precision_recall_f1(tp, pred, true)
+
+
+def precision_recall_f1(tp: int, predicted: int, true: int) -> dict[str, float | int]:
+    """Pairwise precision, recall and F1 from pair counts (an empty side scores 1: nothing wrong)."""
+    precision = tp / predicted if predicted else 1.0
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {
         "precision": round(precision, 5),
         "recall": round(recall, 5),
         "f1": round(f1, 5),
-        "true_pairs": true,
-        "predicted_pairs": pred,
-        "true_positive_pairs": tp,
+        "true_pairs": int(true),
+        "predicted_pairs": int(predicted),
+        "true_positive_pairs": int(tp),
     }
 
 

@@ -71,6 +71,8 @@ from typing import Any
 
 import pandas as pd
 
+from benchmarks.identity.run import precision_recall_f1
+
 MAIN_THRESHOLD = 0.5
 SWEEP = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 0.99999,
          0.999999)  # fmt: skip
@@ -140,17 +142,10 @@ def _cpu_seconds() -> float:
 
 
 def scores(tp: int, predicted: int, true: int) -> dict[str, float | int]:
-    precision = tp / predicted if predicted else 0.0
-    recall = tp / true if true else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(precision, 5),
-        "recall": round(recall, 5),
-        "f1": round(f1, 5),
-        "tp": int(tp),
-        "predicted_pairs": int(predicted),
-        "true_pairs": int(true),
-    }
+    """The same pairwise figures as our own benchmark, under the names this report uses."""
+    figures = precision_recall_f1(tp, predicted, true)
+    return {**{k: figures[k] for k in ("precision", "recall", "f1")}, "tp": int(tp),
+            "predicted_pairs": int(predicted), "true_pairs": int(true)}  # fmt: skip
 
 
 def _pairs_sql(table: str, group: str, cross_source: bool) -> str:
