@@ -21,6 +21,7 @@ install: $(BIN)/activate
 demo: install
 	rm -f tongzhou.sqlite3 tongzhou.sqlite3-wal tongzhou.sqlite3-shm
 	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py load_disease_library
 	$(BIN)/python manage.py demo_setup --cases 2000
 	$(BIN)/python manage.py run_nightly --progress
 	@echo "Admin: http://127.0.0.1:$(PORT)/admin/  Portal: http://127.0.0.1:$(PORT)/portal/  API docs: http://127.0.0.1:$(PORT)/api/docs/"

@@ -397,4 +397,5 @@ class AccessLogAdmin(ReadOnlyAdmin):
     readonly_fields = ("at", "user", "case", "where", "kind", "field")
 
 
-from cases import admin_identity  # noqa: E402, F401 - the identity review queue registers itself
+# The identity review queue and the disease-cost library register themselves.
+from cases import admin_identity, admin_library  # noqa: E402, F401, I001

@@ -6,9 +6,11 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cases.choices import (
     AccessKind,
@@ -23,6 +25,7 @@ from cases.choices import (
     Tier,
 )
 from cases.lib import idnumber
+from cases.lib.disease_library import code_problems
 from cases.lib.fields import EncryptedCharField, MaskField
 
 
@@ -414,3 +417,48 @@ class ResolutionModel(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         get_latest_by = ["created_at", "id"]
+
+
+class DiseaseEntry(models.Model):
+    """One illness in the disease-cost library: its codes, the names people write, what it costs.
+
+    Loaded from the versioned data file (`load_disease_library`); case workers may correct an
+    entry in the admin, and a reload keeps their correction (`edited_at`). Every change is in
+    the entry's history.
+    """
+
+    key = models.SlugField(_("key"), max_length=64, unique=True)
+    icd10 = models.CharField(_("ICD-10 codes"), max_length=255, help_text=_("codes or ranges, separated by |"))
+    name_zh = models.CharField(_("Chinese name"), max_length=128)
+    name_en = models.CharField(_("English name"), max_length=128, blank=True)
+    synonyms = models.TextField(_("synonyms and abbreviations"), blank=True, help_text=_("separated by |"))
+    lists = models.CharField(_("lists"), max_length=128, blank=True)
+    unit = models.CharField(_("cost per"), max_length=8, choices=[("course", _("course")), ("year", _("year"))])
+    cost_low = MoneyField(_("low cost"))
+    cost_typical = MoneyField(_("typical cost"))
+    cost_high = MoneyField(_("high cost"))
+    source = models.TextField(_("source"))
+    year = models.PositiveSmallIntegerField(_("year of the figures"), null=True, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=16)
+    library_version = models.CharField(max_length=32, editable=False)
+    edited_at = models.DateTimeField(_("edited by a case worker at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disease-cost entry")
+        verbose_name_plural = _("disease-cost library")
+        ordering = ["key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost_low__gte=0) & Q(cost_low__lte=F("cost_typical")) & Q(cost_typical__lte=F("cost_high")),
+                name="disease_costs_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.icd10})"
+
+    def clean(self) -> None:
+        problems = code_problems(self.icd10)
+        if problems:
+            raise ValidationError({"icd10": problems})

@@ -8,7 +8,7 @@ CASE_WORKER_PERMISSIONS = {
     "cases": ["view_case", "change_case", "view_caseflag", "change_caseflag", "view_person", "view_aidrecord",
               "view_blacklistentry", "add_blacklistentry", "change_blacklistentry", "view_accesslog",
               "view_caseevent", "view_checkresult", "view_document", "reveal_identity", "view_identityreview",
-              "change_identityreview"],
+              "change_identityreview", "view_diseaseentry", "change_diseaseentry"],
     "matching": ["view_foundation", "view_program", "view_proposal", "view_award", "view_matchrun",
                  "change_matchrun", "view_episode"],
 }  # fmt: skip
