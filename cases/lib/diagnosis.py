@@ -44,6 +44,40 @@ _NOISE = [
 ]
 _SEPARATORS = re.compile(r"[\s,，。;；:：、/\\|+_\-–—·•]+")
 
+# English as hospitals mix it in, to the Chinese the library names use (whole words, upper case).
+_ENGLISH = {
+    "LUNG": "肺", "BRONCHUS": "肺", "LIVER": "肝", "HEPATOCELLULAR": "肝", "HEPATIC": "肝", "GASTRIC": "胃",
+    "STOMACH": "胃", "ESOPHAGEAL": "食管", "OESOPHAGEAL": "食管", "COLON": "结肠", "SIGMOID": "结肠",
+    "RECTAL": "直肠", "RECTUM": "直肠", "COLORECTAL": "结直肠", "BREAST": "乳腺", "CERVICAL": "宫颈",
+    "CERVIX": "宫颈", "NASOPHARYNGEAL": "鼻咽", "THYROID": "甲状腺", "PANCREATIC": "胰腺", "OVARIAN": "卵巢",
+    "BLADDER": "膀胱", "KIDNEY": "肾", "RENAL": "肾", "BRAIN": "脑", "PROSTATE": "前列腺", "BONE": "骨",
+    "CARCINOMA": "癌", "CANCER": "癌", "ADENOCARCINOMA": "癌", "SQUAMOUS": "", "CELL": "", "TUMOR": "瘤",
+    "TUMOUR": "瘤", "LEUKEMIA": "白血病", "LEUKAEMIA": "白血病", "LYMPHOMA": "淋巴瘤", "ACUTE": "急性",
+    "CHRONIC": "慢性", "MYELOID": "髓系", "MYELOGENOUS": "髓系", "LYMPHOBLASTIC": "淋巴细胞",
+    "LYMPHOCYTIC": "淋巴细胞", "MULTIPLE": "多发性", "MYELOMA": "骨髓瘤", "STAGE": "", "TYPE": "",
+    "EXTENSIVE": "", "LIMITED": "", "FAILURE": "衰竭", "DISEASE": "病", "HEART": "心脏", "CONGENITAL": "先天性",
+}  # fmt: skip
+_ENGLISH_WORD = re.compile(r"[A-Z]{3,}")
+_ENGLISH_STAGE = re.compile(r"STAGE\s*(?:[IVX]+|[0-4])[A-C]?\d?")
+_CA = re.compile(r"(?<![A-Z])CA(?![A-Z])")  # "肺Ca": cancer
+# How a tumour is built says nothing about where it is: 右肺鳞状细胞癌 and 肺腺癌 are both lung cancer.
+_HISTOLOGY = [
+    (re.compile(p), r)
+    for p, r in (
+        (r"肝细胞癌", "肝癌"),
+        (r"胆管细胞癌", "胆管癌"),
+        (r"恶性肿瘤", "癌"),
+        (r"(?:浸润性|微浸润|原位|中央型|周围型|[低中高]分化|分化差)", ""),
+        (
+            r"(?:鳞状细胞|鳞状|鳞|腺|导管|小叶|印戒细胞|[黏粘]液|乳头状|滤泡状|髓样|未分化|透明细胞|"
+            r"大细胞神经内分泌|神经内分泌|非小细胞|小细胞)癌",
+            "癌",
+        ),
+        (r"(?:[上中下]叶|主支气管|支气管)", ""),
+        (r"胃(?:窦|体|底|角)", "胃"),
+    )
+]
+
 
 @dataclass(frozen=True)
 class Name:
@@ -71,9 +105,15 @@ def clean(text: str) -> str:
     """The part of a diagnosis that names the illness, folded for comparison."""
     value = unicodedata.normalize("NFKC", text or "")
     value = _t2s().convert(value).upper()
+    value = _ENGLISH_STAGE.sub(" ", value)
+    value = _ENGLISH_WORD.sub(lambda m: _ENGLISH.get(m.group(), m.group()), value)
+    value = _CA.sub("癌", value)
     for pattern in _NOISE:
         value = pattern.sub(" ", value)
-    return _SEPARATORS.sub("", value)
+    value = _SEPARATORS.sub("", value)
+    for pattern, replacement in _HISTOLOGY:
+        value = pattern.sub(replacement, value)
+    return value
 
 
 class Normaliser:
@@ -83,7 +123,8 @@ class Normaliser:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.threshold = threshold
-        self.names = [n for n in names if clean(n.text)]
+        # A name that says only "cancer" once its histology is folded away (印戒细胞癌) names no organ.
+        self.names = [n for n in names if len(clean(n.text)) > 1]
         self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
         self._matrix = self._vectorizer.fit_transform([clean(n.text) for n in self.names])
 
