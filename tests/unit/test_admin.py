@@ -8,21 +8,12 @@ import pytest
 from cases.choices import CaseStatus, Flag
 from cases.models import AccessLog, BlacklistEntry, CaseFlag
 from cases.services.identity import id_hash
-from cases.services.roles import case_worker_group
 from cases.services.verification import case_queryset_for_verification, case_verify
 from matching.models import MatchRun
-from tests.factories import ProgramFactory, UserFactory, case_payload, id_number_for, submit
+from tests.factories import ProgramFactory, case_payload, id_number_for, submit
 
 pytestmark = pytest.mark.django_db
 NUMBER = id_number_for(dt.date(2016, 3, 4), sex="F")
-
-
-@pytest.fixture
-def worker(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(case_worker_group())
-    client.force_login(user)
-    return user
 
 
 def verified(**overrides):

@@ -10,14 +10,13 @@ from django.db import IntegrityError, transaction
 
 from cases.errors import CaseError
 from cases.models import AidRecord
-from cases.services.roles import case_worker_group
 from cases.services.verification import case_verify
 from matching.choices import RunStatus
 from matching.models import Episode, MatchRun, Proposal
 from matching.services.awards import proposal_accept
 from matching.services.ledger import episode_award
 from matching.services.need import episode_need_for_case, need_compute_all
-from tests.factories import FoundationMemberFactory, ProgramFactory, UserFactory, case_payload, id_number_for, submit
+from tests.factories import FoundationMemberFactory, ProgramFactory, case_payload, id_number_for, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -85,12 +84,9 @@ def test_aid_arriving_after_an_award_keeps_the_award_but_leaves_no_room_for_anot
     assert ledger.award_limit == ledger.awarded and ledger.need == 0
 
 
-def test_case_workers_read_the_ledger_in_the_admin_and_cannot_change_it(client):
+def test_case_workers_read_the_ledger_in_the_admin_and_cannot_change_it(client, worker):
     case = _case(request__amount="200000")
     episode = Episode.objects.get(anchor_id=episode_need_for_case(case=case).anchor_id)
-    worker = UserFactory(is_staff=True)
-    worker.groups.add(case_worker_group())
-    client.force_login(worker)
 
     page = client.get(f"/admin/matching/episode/{episode.pk}/change/")
 

@@ -12,18 +12,8 @@ from cases.admin_library import DiseaseEntryResource
 from cases.lib import disease_library
 from cases.models import DiseaseEntry
 from cases.services.library import library_load
-from cases.services.roles import case_worker_group
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(case_worker_group())
-    client.force_login(user)
-    return user
 
 
 def test_the_library_loads_once_and_a_reload_changes_nothing(capsys):

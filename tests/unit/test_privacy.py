@@ -42,14 +42,6 @@ def raw_rows(table: str) -> str:
         return repr(cursor.fetchall())
 
 
-@pytest.fixture
-def worker(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(case_worker_group())
-    client.force_login(user)
-    return user
-
-
 def test_no_table_holds_an_identity_number_or_phone_in_plain_text():
     # given
     case = crowdfunding_case()
