@@ -235,8 +235,8 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
     _execute_update(Case, ("person_id",), moves)
     for target, (previous, number) in numbered.items():
         # The valid number moves from the fresh person the case came with to the one it joined.
-        Person.objects.filter(pk=previous, id_hash__in=id_hashes(number)).update(id_hash=None, id_number="")
-        Person.objects.filter(pk=target).update(id_hash=id_hash(number), id_number=idnumber.normalise(number))
+        _number_give(Person.objects.filter(pk=previous, id_hash__in=id_hashes(number)), "")
+        _number_give(Person.objects.filter(pk=target), number)
     if moves:
         Person.objects.filter(
             pk__in={pk for pk, n in sizes.items() if n <= 0}, cases__isnull=True, aid_records__isnull=True,
@@ -244,6 +244,15 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
         ).delete()  # fmt: skip
     IdentityReview.objects.bulk_create(review_rows.values(), ignore_conflicts=True)
     return {"joined": len(moves), "reviews": len(review_rows)}
+
+
+def _number_give(persons, number: str) -> None:
+    """Give persons a valid identity number (or take it away with ""): hash, encrypted value and mask together.
+
+    A queryset update() skips the mask that save() keeps in step, so it is written here too.
+    """
+    value = idnumber.normalise(number) if number else ""
+    persons.update(id_hash=id_hash(value) or None, id_number=value, id_masked=idnumber.mask(value))
 
 
 def person_drop_if_orphaned(*, person_id: int) -> None:
@@ -266,7 +275,7 @@ def person_for_case(*, case: Case) -> Person:
         person = Person.objects.filter(id_hash__in=hashes).first()
         if person is None and current is not None and current.id_hash is None:
             # The number was added or corrected: the person the case was resolved to takes it.
-            Person.objects.filter(pk=current.pk).update(id_hash=hashes[0], id_number=idnumber.normalise(number))
+            _number_give(Person.objects.filter(pk=current.pk), number)
             return Person.objects.get(pk=current.pk)
         if person is None:
             person, _ = Person.objects.get_or_create(
@@ -400,9 +409,7 @@ def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int
     for person_id, number in numbered:
         try:
             with transaction.atomic():
-                Person.objects.filter(pk=person_id).update(
-                    id_hash=id_hash(number), id_number=idnumber.normalise(number)
-                )
+                _number_give(Person.objects.filter(pk=person_id), number)
         except IntegrityError:  # an intake meanwhile gave the number to another person: tomorrow's run settles it
             logger.warning("identity: number of person %s taken meanwhile; left for the next run", person_id)
     _execute_update(Case, ("person_id",), moves)
@@ -526,9 +533,9 @@ def _merge(a: Case, b: Case) -> None:
     Case.objects.filter(person=gone).update(person=keep)
     AidRecord.objects.filter(person=gone).update(person=keep)
     if gone.id_hash and not keep.id_hash:
-        hash_, number = gone.id_hash, gone.id_number
-        Person.objects.filter(pk=gone.pk).update(id_hash=None)
-        Person.objects.filter(pk=keep.pk).update(id_hash=hash_, id_number=number)
+        number = gone.id_number
+        _number_give(Person.objects.filter(pk=gone.pk), "")
+        _number_give(Person.objects.filter(pk=keep.pk), number)
 
 
 def _split(a: Case, b: Case) -> None:

@@ -254,3 +254,14 @@ def test_a_decision_queues_a_run_that_matches_again(review, django_capture_on_co
 
     run = MatchRun.objects.get()
     assert run.trigger == f"identity-review:{review.pk}" and run.status == "succeeded"
+
+
+def test_a_person_who_takes_a_number_at_intake_shows_it_masked():
+    # given: a first application without a number, then one with it
+    first = _case(patient={"phone": "13812345678"})
+    _case(channel="crowdfunding", patient={"id_number": NUMBER, "name": "張偉"})
+
+    # then: one person, holding the number encrypted, hashed and masked
+    person = Person.objects.get(pk=Case.objects.get(pk=first.pk).person_id)
+    assert Person.objects.count() == 1 and person.id_hash
+    assert person.id_masked == f"{NUMBER[:4]}**********{NUMBER[-4:]}" and person.id_number == NUMBER
