@@ -96,8 +96,7 @@ def test_the_nightly_run_regroups_and_keeps_a_persons_public_id():
     first = _case(patient={"id_number": NUMBER})
     public_id = first.person.public_id
     second = _case(channel="pap", patient={"name": "张 伟", "phone": ""})
-    counts = identities_resolve_all()
-    assert counts["cases_moved"] >= 0
+    identities_resolve_all()
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.person_id == second.person_id
@@ -181,6 +180,7 @@ def test_an_earlier_application_without_a_number_joins_when_the_number_comes_twi
 def test_a_nightly_run_during_a_hash_key_rotation_moves_nobody(settings):
     first = _case(patient={"id_number": NUMBER})
     second = _case(channel="crowdfunding", patient={"name": "張偉"})
+    assert Case.objects.get(pk=second.pk).person_id == first.person_id  # one numbered person, two cases
     before = {c.pk: c.person_id for c in Case.objects.all()}
     public_ids = set(Person.objects.values_list("public_id", flat=True))
 
@@ -189,7 +189,6 @@ def test_a_nightly_run_during_a_hash_key_rotation_moves_nobody(settings):
 
     assert {c.pk: c.person_id for c in Case.objects.all()} == before
     assert set(Person.objects.values_list("public_id", flat=True)) == public_ids
-    assert first.pk in before and second.pk in before
 
 
 @pytest.fixture
