@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from cases.admin_verification import CaseVerificationAdminMixin
 from cases.choices import Flag
 from cases.errors import CaseError
 from cases.lib import idnumber
@@ -143,7 +144,7 @@ class ProgramFilter(admin.SimpleListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
+class CaseAdmin(CaseVerificationAdminMixin, EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = (
         "ref",
         "patient_name",
@@ -168,17 +169,20 @@ class CaseAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
         "patient_birth_date", "patient_sex", "patient_province", "patient_city", "status", "tier", "icd10",
         "risk_score", "expected_cost", "expected_oop", "need", "priority", "duplicate_of", "request_amount",
         "request_purpose", "insurance_basic", "critical_illness_payout", "consent_data_sharing",
-        "consent_public_disclosure", "household_summary", "diagnosis_summary", "channel_summary",
+        "consent_public_disclosure", "household_summary", "diagnosis_summary", "channel_summary", "disease_entry",
+        "highest_oop", "cost_formula", "risk_explained", "verified_with", "disclosure_page",
     )  # fmt: skip
     fieldsets = (
         (_("Case"), {"fields": ("ref", "channel", "source", "submitted_at", "status", "duplicate_of")}),
         (_("Patient"), {"fields": ("person", "patient_name", "masked_id_number", "masked_phone", "patient_birth_date",
                                    "patient_sex", "patient_province", "patient_city")}),
-        (_("Illness and request"), {"fields": ("diagnosis_summary", "icd10", "request_amount", "request_purpose",
-                                               "insurance_basic", "critical_illness_payout", "channel_summary")}),
+        (_("Illness and request"), {"fields": ("diagnosis_summary", "icd10", "disease_entry", "request_amount",
+                                               "request_purpose", "insurance_basic", "critical_illness_payout",
+                                               "channel_summary")}),
         (_("Household"), {"fields": ("household_summary", "tier")}),
-        (_("Assessment"), {"fields": ("need", "priority", "risk_score", "expected_cost", "expected_oop")}),
-        (_("Consent"), {"fields": ("consent_data_sharing", "consent_public_disclosure")}),
+        (_("Assessment"), {"fields": ("need", "priority", "risk_score", "risk_explained", "expected_cost",
+                                      "expected_oop", "highest_oop", "cost_formula", "verified_with")}),
+        (_("Consent"), {"fields": ("consent_data_sharing", "consent_public_disclosure", "disclosure_page")}),
     )  # fmt: skip
 
     def has_add_permission(self, request):
@@ -251,6 +255,27 @@ class CaseAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
         if d is None:
             return "-"
         return f"{d.text} [{d.icd10_given or '?'}] {d.hospital} {d.hospital_level} {d.diagnosed_on or ''}"
+
+    @admin.display(description=_("cost formula"))
+    def cost_formula(self, obj):
+        inputs = obj.cost_inputs or {}
+        return "; ".join(f"{k} {v}" for k, v in inputs.items()) or "-"
+
+    @admin.display(description=_("risk factors"))
+    def risk_explained(self, obj):
+        words = [f.get("words", "") for f in obj.risk_factors or []]
+        suffix = f" ({obj.risk_model_version})" if obj.risk_model_version else ""
+        return ("; ".join(w for w in words if w) or "-") + suffix
+
+    @admin.display(description=_("public disclosure page"))
+    def disclosure_page(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        if not obj.disclosure_token:
+            return "-"
+        url = reverse("disclosure:detail", args=[obj.disclosure_token])
+        return format_html('<a href="{}">{}</a>', url, url)
 
     @admin.display(description=_("channel details"))
     def channel_summary(self, obj):

@@ -104,9 +104,23 @@ class Case(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.PENDING)
     tier = models.CharField(_("income tier"), max_length=16, choices=Tier.choices, blank=True)
     icd10 = models.CharField(_("ICD-10 (normalised)"), max_length=8, blank=True)
-    risk_score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    expected_cost = MoneyField(null=True, blank=True)
-    expected_oop = MoneyField(null=True, blank=True)
+    risk_score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=4, null=True, blank=True)
+    risk_factors = models.JSONField(_("risk factors"), default=list, blank=True)
+    risk_model_version = models.CharField(max_length=64, blank=True, editable=False)
+    disease_entry = models.ForeignKey(
+        "cases.DiseaseEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases",
+        verbose_name=_("disease-cost entry"),
+    )  # fmt: skip
+    expected_cost = MoneyField(_("expected cost"), null=True, blank=True)
+    expected_oop = MoneyField(_("expected out-of-pocket"), null=True, blank=True)
+    highest_oop = MoneyField(_("highest plausible out-of-pocket"), null=True, blank=True)
+    # Every input of the cost formula, so that a figure can be explained and recomputed.
+    cost_inputs = models.JSONField(_("cost formula inputs"), default=dict, blank=True)
+    # The versions of checks, library and models the case was last verified with; the nightly run
+    # verifies again every case whose stamp is not the current one.
+    verified_with = models.CharField(max_length=160, blank=True, editable=False)
+    # The public disclosure page's address (公示), given only to crowdfunding cases that consent.
+    disclosure_token = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
     need = MoneyField(_("remaining need"), null=True, blank=True)
     priority = models.DecimalField(_("priority"), max_digits=8, decimal_places=4, null=True, blank=True)
     duplicate_of = models.ForeignKey(
@@ -183,6 +197,20 @@ class Diagnosis(models.Model):
     hospital = models.CharField(_("hospital"), max_length=128, blank=True)
     hospital_level = models.CharField(_("hospital level"), max_length=8, blank=True)
     diagnosed_on = models.DateField(_("diagnosed on"), null=True, blank=True)
+    # What the normaliser read the text as, and how sure it was.
+    matched_confidence = models.DecimalField(
+        _("normaliser confidence"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    # A case worker's choice of library entry; it wins over the code given and over the normaliser.
+    picked_entry = models.ForeignKey(
+        "cases.DiseaseEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("entry picked by a case worker"),
+    )  # fmt: skip
+    picked_code = models.CharField(_("ICD-10 picked"), max_length=8, blank=True)
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    picked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("diagnosis")
@@ -287,7 +315,7 @@ class CheckResult(models.Model):
     passed = models.BooleanField(_("passed"))
     flag = models.CharField(max_length=32, choices=Flag.choices, blank=True)
     reason = models.CharField(_("reason"), max_length=500)
-    version = models.CharField(max_length=16)
+    version = models.CharField(max_length=64)
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -462,3 +490,130 @@ class DiseaseEntry(models.Model):
         problems = code_problems(self.icd10)
         if problems:
             raise ValidationError({"icd10": problems})
+
+
+class RiskModel(models.Model):
+    """A trained risk-score model (`manage.py train_risk_model`); the active one scores cases."""
+
+    version = models.CharField(_("version"), max_length=64, unique=True)
+    params = models.JSONField()
+    metrics = models.JSONField(_("held-out metrics"), default=dict, blank=True)
+    trained_on = models.CharField(_("trained on"), max_length=128)
+    active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("risk model")
+        verbose_name_plural = _("risk models")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_risk_model")
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class PayeeKind(models.TextChoices):
+    HOSPITAL = "hospital", _("Hospital account")
+    FAMILY = "family", _("Family")
+
+
+# Staged payout (domain.md): a campaign that raised this much, or STAGED_IF_UNDISCLOSED with
+# incomplete disclosure, is paid to the hospital's account in instalments after review.
+STAGED_ALWAYS = Decimal("300000")
+STAGED_IF_UNDISCLOSED = Decimal("50000")
+STAGED_MIN_INSTALMENTS = 2
+
+
+class DisbursementPlan(models.Model):
+    """How a crowdfunding campaign's money reaches the patient: payee, instalments, evidence.
+
+    The staged-payout rule is held by the database as well as by the service: `staged` must agree
+    with the raised amount and disclosure it was decided on, and a staged plan pays a hospital in at
+    least two instalments. Nothing is released past the plan's total.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="disbursement_plan")
+    raised = MoneyField(_("raised when planned"))
+    disclosure_complete = models.BooleanField(_("disclosure complete when planned"))
+    staged = models.BooleanField(_("staged payout to the hospital"))
+    rule = models.CharField(_("why"), max_length=255)
+    payee_kind = models.CharField(_("payee"), max_length=16, choices=PayeeKind.choices)
+    payee_name = models.CharField(_("payee name"), max_length=128)
+    payee_account = EncryptedCharField(_("payee account"), max_length=64)
+    payee_account_masked = MaskField(_("payee account"), source="payee_account", mask=idnumber.mask_account)
+    total = MoneyField(_("total"))
+    instalment_count = models.PositiveSmallIntegerField(_("instalments"))
+    released_total = MoneyField(_("released so far"), default=Decimal("0"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("disbursement plan")
+        verbose_name_plural = _("disbursement plans")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(staged=True, raised__gte=STAGED_ALWAYS)
+                | Q(staged=True, raised__gte=STAGED_IF_UNDISCLOSED, disclosure_complete=False)
+                | (
+                    Q(staged=False)
+                    & Q(raised__lt=STAGED_ALWAYS)
+                    & (Q(raised__lt=STAGED_IF_UNDISCLOSED) | Q(disclosure_complete=True))
+                ),
+                name="plan_staged_follows_rule",
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(staged=False)
+                | Q(payee_kind=PayeeKind.HOSPITAL, instalment_count__gte=STAGED_MIN_INSTALMENTS),
+                name="plan_staged_pays_hospital_in_instalments",
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(total__gt=0) & Q(total__lte=F("raised")), name="plan_total_within_raised"
+            ),
+            models.CheckConstraint(
+                condition=Q(released_total__gte=0) & Q(released_total__lte=F("total")),
+                name="plan_released_within_total",
+            ),
+            models.CheckConstraint(condition=Q(instalment_count__gte=1), name="plan_has_instalments"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.ref}: {self.total} to {self.payee_name}"
+
+
+class Instalment(models.Model):
+    """One payment of a plan. It is released once, with evidence, in order."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        RELEASED = "released", _("released")
+
+    plan = models.ForeignKey(DisbursementPlan, on_delete=models.PROTECT, related_name="instalments")
+    seq = models.PositiveSmallIntegerField(_("number"))
+    amount = MoneyField(_("amount"))
+    purpose = models.CharField(_("purpose"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    evidence_type = models.CharField(_("evidence"), max_length=32, choices=DocumentType.choices, blank=True)
+    evidence_ref = models.CharField(_("evidence reference"), max_length=128, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["plan", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "seq"], name="one_instalment_per_number"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="planned", released_at__isnull=True)
+                | (Q(status="released", released_at__isnull=False) & ~Q(evidence_type="") & ~Q(evidence_ref="")),
+                name="instalment_released_with_evidence",
+            ),  # fmt: skip
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.case.ref} #{self.seq} {self.amount}"

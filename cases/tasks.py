@@ -1,6 +1,9 @@
 from celery import shared_task
 
-from cases.services.verification import case_queryset_for_verification, case_verify
+from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify
+
+# Cases verified in one transaction by verify_cases.
+VERIFY_CHUNK = 200
 
 
 @shared_task(acks_late=True)
@@ -10,3 +13,14 @@ def verify_case(case_id: int) -> str:
     if case is None:
         return "gone"
     return case_verify(case=case, actor_label="system:intake").status
+
+
+@shared_task(acks_late=True)
+def verify_cases(case_ids: list[int]) -> int:
+    """Verify the cases of an import batch after it committed, a chunk per transaction."""
+    done = 0
+    for start in range(0, len(case_ids), VERIFY_CHUNK):
+        cases = list(case_queryset_for_verification().filter(pk__in=case_ids[start : start + VERIFY_CHUNK]))
+        cases_verify(cases=cases, actor_label="system:intake")
+        done += len(cases)
+    return done

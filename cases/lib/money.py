@@ -49,3 +49,11 @@ def parse(raw: object) -> Decimal:
 def fmt(value: Decimal) -> str:
     """Exchange-format string: two decimals, no grouping."""
     return str(value.quantize(CENT))
+
+
+def format_cny(amount: Decimal) -> str:
+    """An amount as people read it in a sentence: 1,200,000 or 12,000.50 (cents only when there are some)."""
+    amount = Decimal(amount)
+    if amount == amount.to_integral_value():
+        return f"{amount:,.0f}"
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,}"

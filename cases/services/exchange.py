@@ -17,6 +17,7 @@ from cases.errors import CaseError
 from cases.lib import exchange, money
 from cases.models import Case, CaseFlag
 from cases.services.intake import aid_record, blacklist_add, case_submit, cases_create
+from cases.tasks import verify_cases
 from matching.choices import ProposalStatus, RunStatus
 from matching.models import Award, MatchRun, Proposal
 from matching.services.programs import foundation_upsert, program_upsert
@@ -74,6 +75,10 @@ def import_lines(
     for batch in _batches(enumerate(lines, start=1), IMPORT_BATCH):
         with transaction.atomic():
             importer.batch(batch, on_line=on_line)
+        # Committed: verify what changed, on a worker (in this process when no broker is configured).
+        if importer.touched:
+            verify_cases.delay(importer.touched)
+            importer.touched = []
     return importer.report
 
 
@@ -83,6 +88,7 @@ class _Importer:
 
     def __init__(self, *, report: ImportReport, user):
         self.report, self.user = report, user
+        self.touched: list[int] = []  # cases stored or changed in the current batch
         self.today, self.tz = timezone.localdate(), timezone.get_current_timezone()
 
     def reject(self, number: int, kind: str, ref: str | None, reason: str) -> None:
@@ -141,6 +147,7 @@ class _Importer:
             for number, data in run:
                 self.guarded(number, "case", data.ref, lambda data=data: self.store_case(data))
             return
+        self.touched.extend(case.pk for case in cases)
         line_of = {data.ref: number for number, data in run}
         for error in errors:
             self.reject(line_of[error.ref], "case", error.ref, str(error))
@@ -163,7 +170,9 @@ class _Importer:
         self.report.counts[f"{kind}.{outcome}"] += 1
 
     def store_case(self, data: exchange.CaseInput) -> tuple[str, str]:
-        _, outcome = case_submit(data=data, user=self.user, actor_label=ACTOR)
+        case, outcome = case_submit(data=data, user=self.user, actor_label=ACTOR)
+        if outcome != "unchanged":
+            transaction.on_commit(lambda: self.touched.append(case.pk))
         return "case", outcome
 
     def store(self, obj: dict) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from cases.models import (
     PapApplication,
     Person,
 )
+from cases.services.disclosure import disclosure_tokens_sync
 from cases.services.events import actor_label_for, event_log
 from cases.services.identity import (
     cases_resolve,
@@ -93,6 +94,7 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
     if not created:
         case.documents.all().delete()
     Document.objects.bulk_create([Document(case=case, doc_type=t) for t in data.documents])
+    disclosure_tokens_sync([case.pk])
     cases_resolve(case_ids=[case.pk])
     case.refresh_from_db(fields=["person"])
     if not created:
@@ -138,6 +140,7 @@ def cases_create(*, items: list[CaseInput], user=None, actor_label: str = "") ->
                                           data={"source": item.source}))  # fmt: skip
     for model, rows in parts.items():
         model.objects.bulk_create(rows)
+    disclosure_tokens_sync([case.pk for case in cases])
     cases_resolve(case_ids=[case.pk for case in cases])
     return cases, errors
 

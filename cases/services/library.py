@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
@@ -61,3 +62,42 @@ def library_load(*, path: Path | None = None, force: bool = False) -> Counter:
             counts["unchanged"] += 1
     counts["not_in_file"] = len(existing)
     return counts
+
+
+def library_entries() -> list[DiseaseEntry]:
+    """Every entry of the library, loading the shipped file first if the database has none yet."""
+    rows = list(DiseaseEntry.objects.order_by("pk"))
+    if not rows:
+        library_load()
+        rows = list(DiseaseEntry.objects.order_by("pk"))
+    return rows
+
+
+def entry_of(row: DiseaseEntry) -> disease_library.Entry:
+    """A database row as the library's own record, for the pure look-ups and the normaliser."""
+    return disease_library.Entry(
+        key=row.key,
+        icd10=tuple(p.strip() for p in row.icd10.split("|") if p.strip()),
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+        synonyms_zh=tuple(s.strip() for s in row.synonyms.split("|") if s.strip()),
+        lists=tuple(s for s in row.lists.split("|") if s),
+        unit=row.unit,
+        cost_low=row.cost_low,
+        cost_typical=row.cost_typical,
+        cost_high=row.cost_high,
+        source=row.source,
+        year=row.year or 0,
+        confidence=row.confidence,
+    )
+
+
+def library_stamp(rows: list[DiseaseEntry]) -> str:
+    """The file's version and a digest of the rows as they are now, case workers' edits included.
+
+    Verification records it; when it changes, the nightly run verifies every case again.
+    """
+    digest = hashlib.sha256()
+    for row in sorted(rows, key=lambda r: r.key):
+        digest.update(repr(tuple(getattr(row, f) for f in ("key", *_FIELDS[:-1]))).encode())
+    return f"{disease_library.VERSION}@{digest.hexdigest()[:8]}"

@@ -7,24 +7,29 @@ harmless: results are replaced, flags a case worker overrode stay overridden.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cases.choices import BLOCKING_FLAGS, CaseStatus, Flag
+from cases.choices import BLOCKING_FLAGS, CaseStatus, Channel, Flag
 from cases.errors import CaseError
-from cases.lib import icd10, idnumber, tiers
-from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult
+from cases.lib import costs, disease_library, icd10, idnumber, risk, tiers
+from cases.lib import diagnosis as diagnosis_lib
+from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult, Diagnosis, DiseaseEntry
 from cases.services.events import actor_label_for, event_log
 from cases.services.identity import id_hash_rotating, id_hashes
+from cases.services.library import entry_of, library_entries, library_stamp
+from cases.services.risk import risk_model_current
 from cases.services.sql import execute_update
 from matching.lib.eligibility import unmet
+from matching.lib.episodes import DEFAULT_GAP
 from matching.selectors import case_facts, program_rules
 from matching.services.proposals import proposals_supersede
 
-VERSION = "1"
+VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Outcome:
     reason: str
 
 
-def check_identity(case: Case) -> Outcome:
+def check_identity(case: Case, ctx: Context | None = None) -> Outcome:
     problems = []
     for who, number in (("patient", case.patient_id_number), ("raiser", _raiser_id(case))):
         if number:
@@ -48,7 +53,7 @@ def check_identity(case: Case) -> Outcome:
     return Outcome(True, "identity numbers valid")
 
 
-def check_identity_consistency(case: Case) -> Outcome:
+def check_identity_consistency(case: Case, ctx: Context | None = None) -> Outcome:
     number = case.patient_id_number
     if not number or not idnumber.is_valid(number):
         return Outcome(True, "nothing to compare")
@@ -63,7 +68,7 @@ def check_identity_consistency(case: Case) -> Outcome:
     return Outcome(True, "birth date and sex agree with the identity number")
 
 
-def check_blacklist(case: Case) -> Outcome:
+def check_blacklist(case: Case, ctx: Context | None = None) -> Outcome:
     # The annotation (case_queryset_for_verification) compares stored hashes, which agree only while
     # every row is under one key; during a rotation the numbers are hashed under every key instead.
     if getattr(case, "blacklist_hit", True) is False and not id_hash_rotating():
@@ -80,7 +85,7 @@ def check_blacklist(case: Case) -> Outcome:
     return Outcome(True, "neither patient nor raiser is blacklisted")
 
 
-def check_documents(case: Case) -> Outcome:
+def check_documents(case: Case, ctx: Context | None = None) -> Outcome:
     program = case.target_program
     if program is None or not program.required_documents:
         return Outcome(True, "no program requirements to check")
@@ -91,28 +96,94 @@ def check_documents(case: Case) -> Outcome:
     return Outcome(True, f"all documents program {program.ref} requires are present")
 
 
-def check_income(case: Case) -> Outcome:
+def check_income(case: Case, ctx: Context) -> Outcome:
     household = case.household
     result = tiers.assess(
         dibao_status=household.dibao_status, annual_income=household.annual_income, household_size=household.size
     )
     case.tier = result.tier
+    ctx.income_consistent[case.pk] = result.consistent
     return Outcome(result.consistent, result.reason)
 
 
-def check_diagnosis(case: Case) -> Outcome:
-    given = case.diagnosis.icd10_given
-    case.icd10 = ""
-    if not given:
-        return Outcome(False, f"no ICD-10 code for {case.diagnosis.text!r}; a case worker must pick one")
-    try:
-        case.icd10 = icd10.normalise(given)
-    except icd10.Icd10Error as exc:
-        return Outcome(False, f"{exc}; a case worker must pick the code for {case.diagnosis.text!r}")
-    return Outcome(True, f"ICD-10 {case.icd10}" + ("" if case.icd10 == given else f" (given as {given})"))
+def check_diagnosis(case: Case, ctx: Context) -> Outcome:
+    """The illness as a library entry and an ICD-10 code: a case worker's pick, the code given, or the text read.
+
+    A given code must exist in the WHO tree. Without one the normaliser reads the text; below its
+    threshold the case is flagged for a case worker, who picks the entry (the pick survives re-runs).
+    """
+    diagnosis = case.diagnosis
+    case.icd10, case.disease_entry = "", None
+    text = diagnosis.text
+    if diagnosis.picked_entry_id:
+        entry = ctx.rows[diagnosis.picked_entry_id]
+        case.disease_entry = entry
+        case.icd10 = diagnosis.picked_code or ctx.code_for(entry, None)
+        who = actor_label_for(diagnosis.picked_by) if diagnosis.picked_by_id else "a case worker"
+        return Outcome(True, f"{entry.name_zh} (ICD-10 {case.icd10 or entry.icd10}), picked by {who}")
+    match = ctx.normaliser.match(text) if text.strip() else None
+    diagnosis.matched_confidence = Decimal(str(match.confidence)).quantize(Decimal("0.0001")) if match else None
+    read = ctx.reading(match)
+    given, problem = diagnosis.icd10_given.strip(), ""
+    if given:
+        try:
+            code = icd10.who_known(icd10.normalise(given))
+        except icd10.Icd10Error as exc:
+            code, problem = None, str(exc)
+        if code is None:
+            problem = problem or f"{given!r} is not a code in the WHO ICD-10 tree"
+        else:
+            case.icd10 = code
+            entry = ctx.entry_for_code(code)
+            if entry is None and match and ctx.normaliser.known(match):
+                candidate = ctx.by_key[match.key]
+                if any(icd10.category(c) == icd10.category(code) for c in ctx.codes(candidate)):
+                    entry = candidate  # the text names an entry of the same category
+            case.disease_entry = entry
+            shown = f"ICD-10 {code}" + ("" if code == given else f" (given as {given})")
+            if entry is None:
+                return Outcome(True, f"{shown}; no library entry covers it, so the amount cannot be checked")
+            return Outcome(True, f"{shown}: {entry.name_zh}")
+    if match is not None and ctx.normaliser.known(match):
+        entry = ctx.by_key[match.key]
+        case.disease_entry = entry
+        case.icd10 = ctx.code_for(entry, match)
+        if problem:
+            return Outcome(False, f"{problem}; the text {text!r} {read}; a case worker must confirm the code")
+        return Outcome(True, f"no ICD-10 code given; the text {text!r} {read}")
+    why = problem or "no ICD-10 code given"
+    if match is None:
+        return Outcome(False, f"{why} and no diagnosis text; a case worker must pick the entry")
+    return Outcome(
+        False,
+        f"{why}, and the text {text!r} matches no library entry well enough (best {read}, "
+        f"below {ctx.normaliser.threshold}); a case worker must pick the entry",
+    )
 
 
-def check_program_eligibility(case: Case) -> Outcome:
+def check_cost(case: Case, ctx: Context) -> Outcome:
+    """Expected cost and out-of-pocket from the library entry, and whether the amount asked fits them."""
+    entry = case.disease_entry
+    case.expected_cost = case.expected_oop = case.highest_oop = None
+    case.cost_inputs = {}
+    if entry is None:
+        return Outcome(True, "no library entry for the illness: expected cost unknown, the amount is not checked")
+    estimate = costs.estimate(
+        entry=entry,
+        hospital_level=case.diagnosis.hospital_level,
+        insurance=case.insurance_basic,
+        critical_illness_payout=case.critical_illness_payout,
+    )
+    case.expected_cost, case.expected_oop, case.highest_oop = (
+        estimate.expected_cost, estimate.expected_oop, estimate.highest_oop,
+    )  # fmt: skip
+    case.cost_inputs = estimate.inputs
+    what = "target" if case.channel == Channel.CROWDFUNDING else "aid request"
+    verdict = costs.amount_check(case.request_amount, estimate, what=what)
+    return Outcome(not verdict.flagged, verdict.reason)
+
+
+def check_program_eligibility(case: Case, ctx: Context) -> Outcome:
     program = case.target_program
     if program is None:
         return Outcome(True, "no target program")
@@ -128,17 +199,170 @@ def check_program_eligibility(case: Case) -> Outcome:
     return Outcome(True, f"meets the conditions of program {program.ref}")
 
 
-# Order matters: income sets the tier and diagnosis the code that eligibility reads.
-CHECKS: tuple[tuple[str, Flag, Callable[[Case], Outcome]], ...] = (
-    ("identity", Flag.INVALID_ID_NUMBER, check_identity),
-    ("identity_consistency", Flag.IDENTITY_MISMATCH, check_identity_consistency),
-    ("blacklist", Flag.BLACKLISTED, check_blacklist),
-    ("documents", Flag.MISSING_DOCUMENTS, check_documents),
-    ("income", Flag.INCOME_INCONSISTENT, check_income),
-    ("diagnosis", Flag.UNKNOWN_DIAGNOSIS, check_diagnosis),
-    ("program_eligibility", Flag.INELIGIBLE_PROGRAM, check_program_eligibility),
-)
-CHECK_FLAGS = frozenset(flag for _, flag, _ in CHECKS)
+def check_risk(case: Case, ctx: Context) -> Outcome:
+    """The risk score with its top factors in words. It raises no flag: it orders the case workers' queue."""
+    household = case.household
+    campaign = getattr(case, "campaign", None)
+    program = case.target_program
+    others, channels = ctx.others.get(case.pk, (0, 0))
+    inputs = risk.RiskInputs(
+        channel=case.channel,
+        request_amount=case.request_amount,
+        expected_oop=case.expected_oop,
+        highest_oop=case.highest_oop,
+        annual_income=household.annual_income,
+        household_size=household.size,
+        dibao_status=household.dibao_status,
+        income_consistent=ctx.income_consistent.get(case.pk, True),
+        houses=household.houses,
+        car_value=household.car_value,
+        financial_assets=household.financial_assets,
+        raised=campaign.raised if campaign else None,
+        raiser_relation=campaign.raiser_relation if campaign else None,
+        documents=frozenset(d.doc_type for d in case.documents.all()),
+        required_documents=frozenset(program.required_documents or ()) if program else frozenset(),
+        other_applications=others,
+        other_channels=channels,
+        id_number_given=bool(case.patient_id_number),
+        diagnosis_known=case.disease_entry is not None or bool(case.icd10),
+        insurance=case.insurance_basic,
+        critical_illness_payout=case.critical_illness_payout,
+    )
+    scored = ctx.risk_model.score(inputs)
+    case.risk_score = scored.score
+    case.risk_factors = [
+        {"code": f.code, "words": f.words, "contribution": round(f.contribution, 4)} for f in scored.factors
+    ]
+    case.risk_model_version = scored.model_version
+    words = "; ".join(f.words for f in scored.factors) or "nothing unusual"
+    return Outcome(scored.score < ctx.risk_threshold, f"risk {scored.score}: {words}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One check: its code, the flag it raises when it fails (None: it records, never flags), its version."""
+
+    code: str
+    flag: Flag | None
+    run: Callable[[Case, Context], Outcome]
+    version: Callable[[Context], str] = lambda ctx: VERSION
+
+
+# Order matters: income sets the tier and diagnosis the entry and code that cost, eligibility
+# and risk read; cost sets the expected out-of-pocket that risk reads.
+CHECKS: tuple[Step, ...] = (
+    Step("identity", Flag.INVALID_ID_NUMBER, check_identity),
+    Step("identity_consistency", Flag.IDENTITY_MISMATCH, check_identity_consistency),
+    Step("blacklist", Flag.BLACKLISTED, check_blacklist),
+    Step("documents", Flag.MISSING_DOCUMENTS, check_documents),
+    Step("income", Flag.INCOME_INCONSISTENT, check_income),
+    Step("diagnosis", Flag.UNKNOWN_DIAGNOSIS, check_diagnosis, lambda ctx: f"{ctx.normaliser_version}+{ctx.library}"),
+    Step("cost", Flag.TARGET_EXCEEDS_COST, check_cost, lambda ctx: f"{costs.FORMULA_VERSION}+{ctx.library}"),
+    Step("program_eligibility", Flag.INELIGIBLE_PROGRAM, check_program_eligibility),
+    Step("risk", None, check_risk, lambda ctx: ctx.risk_model.version),
+)  # fmt: skip
+CHECK_FLAGS = frozenset(step.flag for step in CHECKS if step.flag)
+
+
+@dataclass
+class Context:
+    """What every check of a batch reads besides the case: the library, the normaliser, the risk model."""
+
+    rows: dict[int, DiseaseEntry]
+    by_key: dict[str, DiseaseEntry]
+    entries: list[disease_library.Entry]
+    library: str
+    normaliser: diagnosis_lib.Normaliser
+    normaliser_version: str
+    risk_model: risk.RiskModel
+    risk_threshold: float
+    others: dict[int, tuple[int, int]] = field(default_factory=dict)
+    income_consistent: dict[int, bool] = field(default_factory=dict)
+
+    def codes(self, row: DiseaseEntry) -> tuple[str, ...]:
+        return disease_library.codes_of(next(e for e in self.entries if e.key == row.key))
+
+    def entry_for_code(self, code: str) -> DiseaseEntry | None:
+        found = disease_library.find_by_code(self.entries, code)
+        return self.by_key[found.key] if found else None
+
+    def code_for(self, row: DiseaseEntry, match) -> str:
+        """The most specific code the reading supports: the match's own, else the entry's first code or category."""
+        code = getattr(match, "code", "") if match is not None else ""
+        if code:
+            return code
+        first = row.icd10.split("|")[0].strip()
+        return first.split("-")[0] if "-" in first else first
+
+    def reading(self, match) -> str:
+        if match is None:
+            return "reads as nothing"
+        row = self.by_key[match.key]
+        return f"reads as {row.name_zh} ({self.code_for(row, match)}, confidence {match.confidence:.2f})"
+
+    def stamp(self) -> str:
+        """Every version a verification depends on; a case verified under another is verified again."""
+        return (
+            f"checks:{VERSION}|library:{self.library}|normaliser:{self.normaliser_version}"
+            f"|costs:{costs.FORMULA_VERSION}|risk:{self.risk_model.version}"
+        )[:160]
+
+
+def context_build(cases: list[Case]) -> Context:
+    rows = library_entries()
+    library = library_stamp(rows)
+    entries = [entry_of(row) for row in rows]
+    normaliser = _normaliser_for(library, entries)
+    model = risk_model_current()
+    return Context(
+        rows={row.pk: row for row in rows},
+        by_key={row.key: row for row in rows},
+        entries=entries,
+        library=library,
+        normaliser=normaliser,
+        normaliser_version=diagnosis_lib.VERSION,
+        risk_model=model,
+        risk_threshold=float(model.metrics.get("threshold", 0.5)),
+        others=_other_applications(cases),
+    )
+
+
+def current_stamp() -> str:
+    """The stamp a case verified now would carry."""
+    return context_build([]).stamp()
+
+
+_NORMALISERS: dict[str, diagnosis_lib.Normaliser] = {}
+
+
+def _normaliser_for(library: str, entries: list[disease_library.Entry]) -> diagnosis_lib.Normaliser:
+    """One normaliser per library state and process: building it takes a while, reading with it does not."""
+    if library not in _NORMALISERS:
+        _NORMALISERS.clear()
+        _NORMALISERS[library] = diagnosis_lib.Normaliser.from_entries(entries)
+    return _NORMALISERS[library]
+
+
+def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int]]:
+    """For each case: the same person's other applications for a related illness within two years,
+    and how many distinct channels or sources (platforms, foundations) they came through."""
+    by_person: dict[int, list[dict]] = {}
+    for row in Case.objects.filter(person_id__in={c.person_id for c in cases}).values(
+        "id", "person_id", "channel", "source", "icd10", "submitted_at"
+    ):
+        by_person.setdefault(row["person_id"], []).append(row)
+    out = {}
+    for case in cases:
+        own = icd10.category(case.icd10) if case.icd10 else ""
+        others = [
+            r
+            for r in by_person.get(case.person_id, [])
+            if r["id"] != case.pk
+            and abs(r["submitted_at"] - case.submitted_at) <= DEFAULT_GAP
+            and (not own or not r["icd10"] or icd10.related(own, icd10.category(r["icd10"])))
+        ]
+        out[case.pk] = (len(others), len({(r["channel"], r["source"]) for r in others}))
+    return out
 
 
 def _raiser_id(case: Case) -> str:
@@ -153,7 +377,12 @@ def case_queryset_for_verification():
     )
     return (
         Case.objects.select_related(
-            "household", "diagnosis", "campaign", "foundation_application__program", "pap_application__program"
+            "household",
+            "diagnosis",
+            "diagnosis__picked_by",
+            "campaign",
+            "foundation_application__program",
+            "pap_application__program",
         )
         .prefetch_related("documents")
         .annotate(blacklist_hit=Exists(listed))
@@ -172,23 +401,29 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
     Takes cases loaded by case_queryset_for_verification().
     """
     actor_label = actor_label or (actor_label_for(user) if user else "system:verification")
+    if not cases:
+        return cases
+    ctx = context_build(cases)
+    stamp, versions = ctx.stamp(), {step.code: step.version(ctx)[:64] for step in CHECKS}
     results, raised_by_case = [], {}
     for case in cases:
         raised: dict[str, str] = {}
-        for code, flag, check in CHECKS:
-            outcome = check(case)
+        for step in CHECKS:
+            outcome = step.run(case, ctx)
+            failed = not outcome.passed and step.flag is not None
             results.append(
                 CheckResult(
                     case=case,
-                    check_code=code,
+                    check_code=step.code,
                     passed=outcome.passed,
-                    flag="" if outcome.passed else flag,
+                    flag=step.flag if failed else "",
                     reason=outcome.reason[:500],
-                    version=VERSION,
+                    version=versions[step.code],
                 )  # fmt: skip
             )
-            if not outcome.passed:
-                raised[flag] = outcome.reason[:500]
+            if failed:
+                raised[step.flag] = outcome.reason[:500]
+        case.verified_with = stamp
         raised_by_case[case.pk] = raised
     CheckResult.objects.bulk_create(
         results,
@@ -218,11 +453,18 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
     now = timezone.now()
     for case in cases:
         case.updated_at = now
+    execute_update(Case, _WRITTEN, [(*(getattr(c, f) for f in _WRITTEN[:-1]), now, c.pk) for c in cases])
     execute_update(
-        Case, ("status", "tier", "icd10", "updated_at"), [(c.status, c.tier, c.icd10, now, c.pk) for c in cases]
+        Diagnosis, ("matched_confidence",), [(c.diagnosis.matched_confidence, c.diagnosis.pk) for c in cases]
     )
     CaseEvent.objects.bulk_create(events)
     return cases
+
+
+# What verification sets on a case (updated_at last).
+_WRITTEN = ("status", "tier", "icd10", "disease_entry_id", "expected_cost", "expected_oop", "highest_oop",
+            "cost_inputs", "risk_score", "risk_factors", "risk_model_version", "verified_with",
+            "updated_at")  # fmt: skip
 
 
 def flags_sync(*, case: Case, raised: dict[str, str], owned: frozenset[str]) -> list[CaseFlag]:
@@ -303,3 +545,37 @@ def case_reject(*, case: Case, user, reason: str) -> Case:
     proposals_supersede(cases=Case.objects.filter(person=case.person_id), reason=f"case {case.ref} rejected")
     event_log(case=case, code="case.rejected", user=user, data={"reason": reason})
     return case
+
+
+@transaction.atomic
+def diagnosis_pick(*, case: Case, entry: DiseaseEntry, code: str, user, reason: str) -> Case:
+    """A case worker says which library entry (and code) the diagnosis is; the pick survives re-runs.
+
+    The case is verified again at once, so the `unknown_diagnosis` flag goes and the expected cost
+    and the amount check follow the pick.
+    """
+    if not reason.strip():
+        raise CaseError("reason: picking a diagnosis needs a reason")
+    code = code.strip()
+    if code:
+        try:
+            known = icd10.who_known(icd10.normalise(code))
+        except icd10.Icd10Error as exc:
+            raise CaseError(f"code: {exc}") from None
+        if known is None:
+            raise CaseError(f"code: {code!r} is not a code in the WHO ICD-10 tree")
+        covered = disease_library.codes_of(entry_of(entry))
+        if icd10.category(known) not in {icd10.category(c) for c in covered}:
+            raise CaseError(f"code: {known} is not among the codes of {entry.name_zh} ({entry.icd10})")
+        code = known
+    diagnosis = Diagnosis.objects.select_for_update().get(case=case)
+    diagnosis.picked_entry, diagnosis.picked_code = entry, code
+    diagnosis.picked_by, diagnosis.picked_at = user, timezone.now()
+    diagnosis.save(update_fields=["picked_entry", "picked_code", "picked_by", "picked_at"])
+    event_log(
+        case=case,
+        code="case.diagnosis_picked",
+        user=user,
+        data={"entry": entry.key, "code": code, "reason": reason.strip(), "text": diagnosis.text},
+    )
+    return case_verify(case=case_queryset_for_verification().get(pk=case.pk), user=user)

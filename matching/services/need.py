@@ -40,20 +40,29 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
             "case_id", flat=True
         )
     )
+    # An amount far above any plausible out-of-pocket cost asks, for matching, only that cost,
+    # until a case worker overrides the flag.
+    inflated = set(
+        CaseFlag.objects.filter(case__in=cases, code=Flag.TARGET_EXCEEDS_COST, overridden_at__isnull=True).values_list(
+            "case_id", flat=True
+        )
+    )
     case_rows = [
         CaseRow(
             id=c["id"],
             person_id=c["person_id"],
             category=category(c["icd10"]) if c["icd10"] else "",
             submitted_at=c["submitted_at"],
-            request_amount=c["request_amount"],
+            request_amount=min(c["request_amount"], c["highest_oop"])
+            if c["id"] in inflated and c["highest_oop"] is not None
+            else c["request_amount"],
             raised=c["campaign__raised"] or ZERO,
             awarded=awarded.get(c["id"], ZERO),
             blocked=c["id"] in blocked,
             rejected=c["status"] == CaseStatus.REJECTED,
         )
         for c in cases.values(
-            "id", "person_id", "icd10", "submitted_at", "request_amount", "campaign__raised", "status"
+            "id", "person_id", "icd10", "submitted_at", "request_amount", "highest_oop", "campaign__raised", "status"
         )
     ]
     aid_rows = [

@@ -14,13 +14,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from cases.choices import CaseStatus
-from cases.models import Case
+from cases.models import Case, CheckResult
 from cases.services.identity import identities_resolve_all, persons_prune
 from cases.services.intake import aid_link_persons
-from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify
+from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify, current_stamp
 from matching.choices import RunStatus
 from matching.models import MatchRun, Program
 from matching.services.need import need_compute_all
@@ -49,14 +50,38 @@ def run_start(*, trigger: str) -> MatchRun:
         raise RunAlreadyInProgress("another nightly run is in progress") from None
 
 
-def step_verify_pending(*, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    pending_ids = list(Case.objects.filter(status=CaseStatus.PENDING).values_list("id", flat=True))
+def cases_to_verify() -> tuple[list[int], dict[str, int]]:
+    """Pending cases; cases verified under another library, normaliser, formula or model (a case
+    worker edited the library, a new model was trained); and cases whose person has a newer
+    application, which changes what the risk score counts."""
+    stamp = current_stamp()
+    newest_other = (
+        Case.objects.filter(person_id=OuterRef("person_id"))
+        .exclude(pk=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    risk_at = CheckResult.objects.filter(case=OuterRef("pk"), check_code="risk").values("checked_at")[:1]
+    pending = set(Case.objects.filter(status=CaseStatus.PENDING).values_list("id", flat=True))
+    verified = Case.objects.exclude(status=CaseStatus.PENDING)
+    stale = set(verified.exclude(verified_with=stamp).values_list("id", flat=True))
+    newer = set(
+        verified.filter(verified_with=stamp)
+        .annotate(newest_other=Subquery(newest_other), risk_at=Subquery(risk_at))
+        .filter(newest_other__gt=F("risk_at"))
+        .values_list("id", flat=True)
+    )
+    reasons = {"pending": len(pending), "stale_versions": len(stale), "newer_application": len(newer)}
+    return sorted(pending | stale | newer), reasons
+
+
+def step_verify(*, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    ids, reasons = cases_to_verify()
     verified = failed = 0
-    for start in range(0, len(pending_ids), VERIFY_CHUNK):
-        chunk = pending_ids[start : start + VERIFY_CHUNK]
+    for start in range(0, len(ids), VERIFY_CHUNK):
+        chunk = ids[start : start + VERIFY_CHUNK]
         with transaction.atomic():
-            # Still pending when the chunk is read: a case verified meanwhile (after intake) is skipped.
-            cases = list(case_queryset_for_verification().filter(id__in=chunk, status=CaseStatus.PENDING))
+            cases = list(case_queryset_for_verification().filter(id__in=chunk))
             try:
                 cases_verify(cases=cases, actor_label="system:nightly")  # its own savepoint
                 verified += len(cases)
@@ -67,12 +92,12 @@ def step_verify_pending(*, progress: Callable[[int, int], None] | None = None) -
                         case_verify(case=case, actor_label="system:nightly")  # its own savepoint
                         verified += 1
                     except Exception:
-                        # One case must not cost the others their verification; it stays pending for the next run.
+                        # One case must not cost the others their verification; it stays as it was for the next run.
                         logger.exception("nightly: verifying case %s failed", case.ref)
                         failed += 1
         if progress:
-            progress(min(start + VERIFY_CHUNK, len(pending_ids)), len(pending_ids))
-    return {"verified": verified, "failed": failed}
+            progress(min(start + VERIFY_CHUNK, len(ids)), len(ids))
+    return {**reasons, "verified": verified, "failed": failed}
 
 
 def step_resolve_identities() -> dict[str, int]:
@@ -96,7 +121,7 @@ def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | Non
 
     verify_progress = (lambda done, total: progress("verify", done, total)) if progress else None
     try:
-        timed("verify", lambda: step_verify_pending(progress=verify_progress), reports_progress=True)
+        timed("verify", lambda: step_verify(progress=verify_progress), reports_progress=True)
         timed("resolve", step_resolve_identities)
         with transaction.atomic():
             # Need and proposals are computed on one state: accepting an award locks its program,

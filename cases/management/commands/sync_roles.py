@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from cases.services.roles import CASE_WORKER_PERMISSIONS, case_worker_group
+from cases.services.roles import ROLES, role_group
 
 
 class Command(BaseCommand):
-    help = "Create or update the 'case workers' group with exactly the permissions case workers need."
+    help = "Create or update each role's group ('case workers', 'payout reviewers') with exactly its permissions."
 
     def handle(self, *args, **options):
-        group = case_worker_group()
-        count = sum(len(codenames) for codenames in CASE_WORKER_PERMISSIONS.values())
-        self.stdout.write(f"group '{group.name}': {count} permissions")
+        for name, permissions in ROLES.items():
+            group = role_group(name)
+            count = sum(len(codenames) for codenames in permissions.values())
+            self.stdout.write(f"group '{group.name}': {count} permissions")
