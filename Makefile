@@ -24,7 +24,7 @@ demo: install
 	$(BIN)/python manage.py load_disease_library
 	$(BIN)/python manage.py demo_setup --cases 2000
 	$(BIN)/python manage.py run_nightly --progress
-	@echo "Admin: http://127.0.0.1:$(PORT)/admin/  Portal: http://127.0.0.1:$(PORT)/portal/  API docs: http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "Admin: http://127.0.0.1:$(PORT)/admin/  Portal: http://127.0.0.1:$(PORT)/portal/  API docs: http://127.0.0.1:$(PORT)/api/docs/  Public disclosure: http://127.0.0.1:$(PORT)/disclosure/"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Every test group: unit (SQLite), integration (PostgreSQL, Redis, a Celery worker), e2e (chromium).

@@ -110,8 +110,8 @@ class CaseStatusOut(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ("ref", "channel", "status", "tier", "icd10", "flags", "need", "duplicate_of", "proposals",
-                  "awards", "submitted_at", "updated_at")  # fmt: skip
+        fields = ("ref", "channel", "status", "tier", "icd10", "flags", "expected_cost", "expected_oop", "need",
+                  "duplicate_of", "proposals", "awards", "submitted_at", "updated_at")  # fmt: skip
         read_only_fields = fields
 
     def get_flags(self, obj) -> list[str]:

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from cases.lib import synthetic
 from cases.models import Partner
 from cases.services.exchange import ImportReport, import_lines
-from cases.services.roles import case_worker_group
+from cases.services.roles import case_worker_group, payout_reviewer_group
 from matching.models import Foundation, FoundationMember
 
 
@@ -37,6 +37,9 @@ def demo_logins() -> list[tuple[str, str, str]]:
     worker, password = _user("caseworker", staff=True)
     worker.groups.add(case_worker_group())
     logins.append(("case worker (admin /admin/)", worker.username, password))
+    reviewer, password = _user("payout-reviewer", staff=True)
+    reviewer.groups.add(payout_reviewer_group())
+    logins.append(("payout reviewer (admin: releases instalments)", reviewer.username, password))
     partner_user, password = _user("partner-demo")
     Partner.objects.get_or_create(user=partner_user, defaults={"name": "Demo partner platform"})
     token, _ = Token.objects.get_or_create(user=partner_user)
