@@ -1,24 +1,41 @@
 """Explained risk score: how likely an application is fraudulent or exaggerated, with its reasons.
 
 A logistic regression (scikit-learn) over a few interpretable features of one application
-(`features`), standardised against the training data. The score is the fitted probability, from 0
-to 1. Its explanation is exact for a linear model: with every feature standardised against the
-training mean, ``logit(score) = intercept + sum of contributions`` where a feature's contribution is
-``coefficient × (value − training mean) / training spread``. The features with the largest positive
-contributions are the "factors raising the risk", written out with the case's own numbers. A value
-the application cannot give (no cost estimate for an unknown diagnosis, assets not declared) is
-taken at the training mean, so it contributes nothing by itself; a separate indicator feature
-(`diagnosis_unknown`, `assets_undeclared`) carries what its absence says.
+(`features`, documented in `FEATURES`), standardised against the training data. The score is the
+fitted probability, from 0 to 1, four decimals. Its explanation is exact for a linear model: with
+every feature standardised against the training mean, ``logit(score) = intercept + sum of
+contributions`` where a feature's contribution is ``coefficient × (value − training mean) /
+training spread``. Features that tell one story (the target against the expected and the highest
+out-of-pocket; the same person's other applications, channels and campaigns; assistance against
+income) are summed into one factor (`FACTOR_GROUPS`), so two correlated features never show
+opposite pushes. The factors with the largest positive sums, at least `MIN_CONTRIBUTION` log-odds,
+at most three, are the "factors raising the risk", written out with the case's own numbers
+(`explain`). Below `QUIET_BELOW`, or with no such factor, a score carries the single
+`NOTHING_UNUSUAL` factor. A value the application cannot give (no cost estimate for an unknown
+diagnosis, assets not declared) is taken at the training mean, so it contributes nothing by
+itself; an indicator feature (`diagnosis_unknown`, `assets_undeclared`) carries what its absence
+says.
+
+Building `RiskInputs` from a case: `expected_oop` and `highest_oop` come from the disease-cost
+library (None without an estimate); `income_consistent` from `cases.lib.tiers.assess`; assets
+stay None when the household did not declare them (not 0); `other_applications` counts the same
+person's other cases for the same illness episode, `other_channels` the distinct (channel, source)
+pairs among them other than this case's own, `other_campaigns` the crowdfunding campaigns among
+them.
 
 Scoring needs only numpy and the JSON model (`RiskModel.to_dict`, format ``tongzhou-risk/1``); no
 pickles. Training needs scikit-learn. ``train()`` is deterministic: the same arguments give the
-same model dict, byte for byte on one platform, and the version string is
-``risk-<seed>-<sha8>`` where sha8 hashes the fitted parameters (feature names, means, spreads,
-coefficients, intercept, threshold). ``default_model.json`` is ``train()`` with the defaults:
+same model dict (one BLAS thread, Newton steps to a tight tolerance, parameters rounded to eight
+significant digits), and the version string is ``risk-<seed>-<sha8>`` where sha8 hashes the
+fitted parameters (feature names, means, spreads, coefficients, intercept, threshold);
+`RiskModel.from_dict` refuses a dict whose parameters do not match its version. The shipped
+``default_model.json`` is ``train()`` with the defaults:
 ``python -c 'from cases.lib import risk; risk.train().save(risk.DEFAULT_MODEL_PATH)'``.
 
-Threshold: chosen to maximise F1 on out-of-fold predictions (5 folds) of the training part only, so
-the held-out part reports precision and recall the threshold was not tuned on.
+Threshold (`RiskScore.flagged`): chosen to maximise F1 on out-of-fold predictions (5 folds) of the
+training part only, so the held-out part reports precision and recall the threshold was not tuned
+on. Maximum F1 rather than a precision target because both kinds of error cost a case worker's
+time here: a flag only sends the case to review.
 
 Synthetic labelled data (`synthetic_dataset`), until real labels exist
 -----------------------------------------------------------------------
@@ -29,35 +46,43 @@ honest applications, and a fraudulent one shows only some of the signs. Assumpti
   (72% of fraud, 55% of honest applications), then foundation aid, then PAP.
 - Costs: an illness is drawn from representative (typical, high) cost pairs of the disease-cost
   library (`COST_PROFILES`). The expected out-of-pocket is the typical cost times the share basic
-  insurance leaves (employee 24.4%, resident 40.3%, none 100%; domain.md, 2019 figures). The
-  highest plausible out-of-pocket allows for the library's high figure and for care the library
-  leaves out (targeted drugs, transplant, travel, rehabilitation): expected × (high / typical) × 1.5
-  to 2.5. The features use only ratios to these, so the absolute level matters little. 5% of
-  honest applications have an unknown diagnosis (free text nobody could code); another 8% have a
-  known diagnosis the library lacks, so no cost estimate.
-- Honest targets: crowdfunding asks for about twice the expected out-of-pocket (log-normal,
-  sd 0.45 in log), and 12% ask for 0.9 to 2.5 times the highest plausible amount (targeted drugs,
-  transplants, CAR-T). Foundation requests are grants of 10,000–50,000; 5% ask 60,000–150,000.
-  PAP requests are set by the programme's drug terms, so they are not evidence (see `features`).
+  insurance leaves (employee 24.4%, resident 40.3%, none 100%; domain.md, 2019 figures), ±15%.
+  The highest plausible out-of-pocket allows for the library's high figure and for care the
+  library leaves out (targeted drugs, transplant, travel, rehabilitation; the library's 2014
+  cancer costs of 60,000–100,000 against the 300,000–600,000 families report): expected ×
+  (high / typical) × 2.5 to 4.5. The features use ratios to these, so the absolute level matters
+  little. 5% of honest applications have an unknown diagnosis (free text nobody could code);
+  another 8% have a known diagnosis the library lacks, so no cost estimate.
+- Honest targets: a campaign asks for about 3.5 times the expected out-of-pocket (log-normal,
+  sd 0.45 in log), so mostly under the highest plausible amount; 12% ask for 0.9 to 2.5 times the
+  highest plausible amount (targeted drugs, transplants, CAR-T). Foundation requests are grants of
+  10,000–50,000; 5% ask 60,000–150,000. PAP requests are the programme's drug terms (54,000 to
+  220,000), so they are not evidence (see `features`).
 - Honest noise: each expected document is missing with the shares the platforms show
   (synthetic.DOCUMENT_SHARES: id card 10%, diagnosis certificate 8%, medical record 20%, asset
   declaration 15%); each required document 7%. 33% give no identity number. The raiser is
   unrelated ("other": a friend, a colleague, a village official) in 9–14% of campaigns. 8% of
   honest people apply more than once for the same illness, mostly a campaign plus a foundation
-  grant or a PAP, sometimes a second campaign after the first closed. 1% declare state assistance
-  against an income that contradicts it (an out-of-date status). Upper-income households (12% of
-  campaigns) often declare two or three houses, a car and savings that exceed the target; 7–30%
-  hold a critical-illness payout.
-- Fraud schemes, one per case, with a second one 30% of the time (`SCHEME_WEIGHTS`):
-  inflated target (mostly 1.8–10× the highest plausible out-of-pocket, a third only 1.2–2.5×);
-  hidden or ample assets (two to four houses, cars and savings of 0.6–4× the target, or no
-  declaration at all, sometimes a critical-illness payout that covers the target); assistance
-  claimed against a high income (60% declare the income truthfully and contradict themselves,
-  40% under-declare it, which only the assets may betray); the same illness raised on several
-  platforms (one to four other applications, mostly other campaigns); a fabricated illness
+  grant or a PAP, sometimes a second campaign (usually a renewal on the same platform). 1% declare
+  state assistance against an income that contradicts it (an out-of-date status). Households by
+  tier as in cases.lib.synthetic: hardship families have a house at most and little savings;
+  sandwich families 0–2 houses, a car 45% of the time, savings up to 80,000; upper-income
+  households (12% of campaigns) 1–3 houses, often a car of 80,000–300,000, and 7–30% hold a
+  critical-illness payout. A family launches a campaign once treatment has eaten most of its
+  savings: what it still declares is at most 0.6 times its need.
+- Fraud schemes (`SCHEME_WEIGHTS`, by channel), one per case, a second one 40% of the time:
+  inflated target (three quarters 1.8–10× the highest plausible out-of-pocket, a quarter only
+  1.2–2.5×, where honest expensive treatment also lies; at a foundation, beyond any grant);
+  hidden or ample assets (two to four houses 60%, cars and savings of 1.5–6× the target 70%, no
+  declaration at all 35% of campaigns, a critical-illness payout covering the target 20%);
+  assistance claimed against a high income (60% declare the income truthfully and contradict
+  themselves, 40% under-declare it at 4,000–12,000 a person, which only a car or houses may
+  betray); the same illness raised on several platforms
+  (one to four other applications, three quarters of them campaigns); a fabricated illness
   (unknown diagnosis 55%, no medical evidence 50%, no identity number 60%, unrelated raiser 35%).
-  Everything else about a fraudulent case is drawn as for an honest one, documents a little more
-  often missing.
+  Everything else about a fraudulent case is drawn as for an honest one, except that each
+  document comes 15% less often, the identity number 55% of the time, and an unrelated raiser is
+  1.5 times as likely.
 
 The generator is a model of the world, not the world: the precision and recall it reports measure
 how well the model separates what the generator assumes. Retrain on real labels when case workers
@@ -475,8 +500,7 @@ class RiskModel:
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         """Scores as four-decimal floats, as score() reports them."""
-        logits = self.intercept + self.contributions(matrix).sum(axis=1)
-        return np.round(1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50))), 4)
+        return _sigmoid4(self.intercept + self.contributions(matrix).sum(axis=1))
 
     def score(self, inputs: RiskInputs) -> RiskScore:
         return self.score_many([inputs])[0]
@@ -485,29 +509,42 @@ class RiskModel:
         """score() for many applications in one vectorised pass (the nightly path)."""
         if not inputs:
             return []
-        matrix = feature_matrix(inputs)
-        contributions = self.contributions(matrix)
-        logits = self.intercept + contributions.sum(axis=1)
-        p = np.round(1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50))), 4)
+        contributions = self.contributions(feature_matrix(inputs))
+        p = _sigmoid4(self.intercept + contributions.sum(axis=1))
+        by_group = contributions @ _GROUP_MATRIX  # one column per FACTOR_GROUPS entry
+        version = self.version
         return [
             RiskScore(
                 score=Decimal(f"{p[k]:.4f}"),
-                factors=self._factors(case, contributions[k], float(p[k])),
-                model_version=self.version,
+                factors=self._factors(case, by_group[k], float(p[k])),
+                model_version=version,
                 flagged=bool(p[k] >= self.threshold),
             )
             for k, case in enumerate(inputs)
         ]
 
-    def _factors(self, inputs: RiskInputs, contributions: np.ndarray, p: float) -> tuple[Factor, ...]:
-        by_group = {code: float(contributions[_GROUP_COLUMNS[code]].sum()) for code in FACTOR_GROUPS}
-        top = sorted((c for c, v in by_group.items() if v >= self.min_contribution), key=lambda c: -by_group[c])[:3]
-        if p < self.quiet_below or not top:
+    def _factors(self, inputs: RiskInputs, by_group: np.ndarray, p: float) -> tuple[Factor, ...]:
+        if p < self.quiet_below:
             return (NOTHING_UNUSUAL,)
-        return tuple(Factor(code=c, words=explain(c, inputs), contribution=round(by_group[c], 4)) for c in top)
+        order = np.argsort(-by_group, kind="stable")[:3]
+        top = [int(g) for g in order if by_group[g] >= self.min_contribution]
+        if not top:
+            return (NOTHING_UNUSUAL,)
+        return tuple(
+            Factor(code=_GROUPS[g], words=explain(_GROUPS[g], inputs), contribution=round(float(by_group[g]), 4))
+            for g in top
+        )
 
 
-_GROUP_COLUMNS = {code: [FEATURE_NAMES.index(f) for f in group] for code, group in FACTOR_GROUPS.items()}
+def _sigmoid4(logits: np.ndarray) -> np.ndarray:
+    """The probability, rounded to the four decimals a score carries."""
+    return np.round(1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50))), 4)
+
+
+_GROUPS = tuple(FACTOR_GROUPS)
+_GROUP_MATRIX = np.zeros((len(FEATURE_NAMES), len(_GROUPS)))
+for _g, _code in enumerate(_GROUPS):
+    _GROUP_MATRIX[[FEATURE_NAMES.index(f) for f in FACTOR_GROUPS[_code]], _g] = 1.0
 
 
 def feature_matrix(inputs: Sequence[RiskInputs]) -> np.ndarray:
@@ -535,6 +572,7 @@ def train(*, n: int = 20_000, seed: int = DEFAULT_SEED, test_share: float = 0.25
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import average_precision_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold, train_test_split
+    from threadpoolctl import threadpool_limits
 
     cases, labels = synthetic_dataset(n, seed)
     x = feature_matrix(cases)
@@ -548,8 +586,12 @@ def train(*, n: int = 20_000, seed: int = DEFAULT_SEED, test_share: float = 0.25
         filled = np.where(np.isnan(xs), mean, xs)
         scale = filled.std(axis=0)
         scale[scale < 1e-9] = 1.0
-        clf = LogisticRegression(C=1.0, max_iter=2000)
-        clf.fit((filled - mean) / scale, ys)
+        # Newton steps converge tightly in a few iterations: the optimum, not a path to it, is what is stored.
+        clf = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-8, max_iter=100)
+        # One BLAS thread: a 17-column problem gains nothing from more, they thrash on a busy machine,
+        # and a fixed summation order keeps the fit reproducible.
+        with threadpool_limits(limits=1):
+            clf.fit((filled - mean) / scale, ys)
         return mean, scale, clf.coef_[0], float(clf.intercept_[0])
 
     def predict(params, xs: np.ndarray) -> np.ndarray:
@@ -643,6 +685,7 @@ COST_PROFILES = {
     "cml_year": (30_000, 150_000, 2),
     "transplant": (364_000, 1_000_000, 2),
 }
+_COST_PROFILE_WEIGHTS = {k: v[2] for k, v in COST_PROFILES.items()}
 OOP_SHARE = {"employee": 1 - 0.756, "resident": 1 - 0.597, "none": 1.0}
 SHARE_DIAGNOSIS_UNKNOWN = 0.05
 SHARE_COST_UNKNOWN = 0.08  # known diagnosis the library lacks
@@ -735,7 +778,14 @@ class _Generator:
         return self.rng.random() < share
 
     def weighted(self, weights: Mapping[Any, float]) -> Any:
-        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        """As rng.choices(keys, weights)[0], drawing the same number, without its list building."""
+        point = self.rng.random() * (sum(weights.values()) + 0.0)
+        running = 0.0
+        for key, weight in weights.items():
+            running += weight
+            if point < running:
+                return key
+        return key
 
     def log_uniform(self, low: float, high: float) -> float:
         return math.exp(self.rng.uniform(math.log(low), math.log(high)))
@@ -756,7 +806,7 @@ class _Generator:
         if age_group == "child":
             size = max(size, 3)
         insurance = self.insurance(age_group, profile)
-        typical, high, _ = COST_PROFILES[self.weighted({k: v[2] for k, v in COST_PROFILES.items()})]
+        typical, high, _ = COST_PROFILES[self.weighted(_COST_PROFILE_WEIGHTS)]
         expected = typical * OOP_SHARE[insurance] * rng.uniform(0.85, 1.15)
         highest = expected * (high / typical) * rng.uniform(2.5, 4.5)
         diagnosis_known = not self.chance(SHARE_DIAGNOSIS_UNKNOWN)
