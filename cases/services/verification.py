@@ -204,7 +204,7 @@ def check_risk(case: Case, ctx: Context) -> Outcome:
     household = case.household
     campaign = getattr(case, "campaign", None)
     program = case.target_program
-    others, channels = ctx.others.get(case.pk, (0, 0))
+    others, channels, campaigns = ctx.others.get(case.pk, (0, 0, 0))
     inputs = risk.RiskInputs(
         channel=case.channel,
         request_amount=case.request_amount,
@@ -223,6 +223,7 @@ def check_risk(case: Case, ctx: Context) -> Outcome:
         required_documents=frozenset(program.required_documents or ()) if program else frozenset(),
         other_applications=others,
         other_channels=channels,
+        other_campaigns=campaigns,
         id_number_given=bool(case.patient_id_number),
         diagnosis_known=case.disease_entry is not None or bool(case.icd10),
         insurance=case.insurance_basic,
@@ -235,7 +236,7 @@ def check_risk(case: Case, ctx: Context) -> Outcome:
     ]
     case.risk_model_version = scored.model_version
     words = "; ".join(f.words for f in scored.factors) or "nothing unusual"
-    return Outcome(scored.score < ctx.risk_threshold, f"risk {scored.score}: {words}")
+    return Outcome(not scored.flagged, f"risk {scored.score}: {words}")
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,7 @@ class Context:
     normaliser: diagnosis_lib.Normaliser
     normaliser_version: str
     risk_model: risk.RiskModel
-    risk_threshold: float
-    others: dict[int, tuple[int, int]] = field(default_factory=dict)
+    others: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     income_consistent: dict[int, bool] = field(default_factory=dict)
 
     def codes(self, row: DiseaseEntry) -> tuple[str, ...]:
@@ -322,7 +322,6 @@ def context_build(cases: list[Case]) -> Context:
         normaliser=normaliser,
         normaliser_version=diagnosis_lib.VERSION,
         risk_model=model,
-        risk_threshold=float(model.metrics.get("threshold", 0.5)),
         others=_other_applications(cases),
     )
 
@@ -343,9 +342,10 @@ def _normaliser_for(library: str, entries: list[disease_library.Entry]) -> diagn
     return _NORMALISERS[library]
 
 
-def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int]]:
+def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int, int]]:
     """For each case: the same person's other applications for a related illness within two years,
-    and how many distinct channels or sources (platforms, foundations) they came through."""
+    how many distinct channels or sources (platforms, foundations) they came through, and how many
+    of them are crowdfunding campaigns."""
     by_person: dict[int, list[dict]] = {}
     for row in Case.objects.filter(person_id__in={c.person_id for c in cases}).values(
         "id", "person_id", "channel", "source", "icd10", "submitted_at"
@@ -361,7 +361,8 @@ def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int]]:
             and abs(r["submitted_at"] - case.submitted_at) <= DEFAULT_GAP
             and (not own or not r["icd10"] or icd10.related(own, icd10.category(r["icd10"])))
         ]
-        out[case.pk] = (len(others), len({(r["channel"], r["source"]) for r in others}))
+        campaigns = sum(1 for r in others if r["channel"] == Channel.CROWDFUNDING)
+        out[case.pk] = (len(others), len({(r["channel"], r["source"]) for r in others}), campaigns)
     return out
 
 
