@@ -191,10 +191,10 @@ def breakdown(checked: Sequence[Checked], k: Decimal, key) -> list[tuple]:
 
 
 def catch_by_inflation(checked: Sequence[Checked], k: Decimal, seed: int) -> list[tuple[Decimal, float]]:
-    """Catch rate at k for inflation multipliers 2..20: where does it reach 95%?"""
+    """Catch rate at k for inflation multipliers 2..40: where does it reach 95%?"""
     rng = random.Random(seed + 2)
     out = []
-    for m in (Decimal(n) for n in (2, 3, 4, 5, 6, 8, 10, 12, 15, 20)):
+    for m in (Decimal(n) for n in (2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40)):
         caught = sum(inflate(rng, r.case, m) > k * r.bound for r in checked)
         out.append((m, caught / len(checked)))
     return out
