@@ -27,12 +27,13 @@ from html import escape
 from pathlib import Path
 
 from benchmarks.plausibility.population import SCENARIOS_BY_KEY, Case, Generator, inflate
-from cases.lib import costs, disease_library
+from cases.lib import costs, disease_library, icd10
 
 SIZES = {"crowdfunding": 27_500, "foundation_aid": 15_000, "pap": 7_500}  # 55/30/15, the demo's channel mix
 MULTIPLIERS = (Decimal(2), Decimal(3), Decimal(5), Decimal(10))
 GROSS = Decimal(3)  # "grossly inflated": at least this many times the true need
 GRID = tuple(Decimal(n) / 4 for n in range(4, 33))  # k from 1 to 8 in steps of 0.25
+CI_ABLATION_FLOOR = Decimal(10_000)
 TARGET_FALSE_FLAG = 0.02
 TARGET_CATCH = 0.95
 DEFAULT_SVG = Path(__file__).with_name("plausibility.svg")
@@ -190,10 +191,10 @@ def breakdown(checked: Sequence[Checked], k: Decimal, key) -> list[tuple]:
 
 
 def catch_by_inflation(checked: Sequence[Checked], k: Decimal, seed: int) -> list[tuple[Decimal, float]]:
-    """Catch rate at k for inflation multipliers 2..20: where does it reach 95%?"""
+    """Catch rate at k for inflation multipliers 2..40: where does it reach 95%?"""
     rng = random.Random(seed + 2)
     out = []
-    for m in (Decimal(n) for n in (2, 3, 4, 5, 6, 8, 10, 12, 15, 20)):
+    for m in (Decimal(n) for n in (2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40)):
         caught = sum(inflate(rng, r.case, m) > k * r.bound for r in checked)
         out.append((m, caught / len(checked)))
     return out
@@ -223,6 +224,7 @@ def demo(library: Library, cases: int, k: Decimal) -> None:
         c["inflated lines"] += inflated
         if not code:
             c["no code"] += 1
+            c["inflated, not checkable"] += inflated
             continue
         entry = library.find(code)
         if entry is None:
@@ -237,17 +239,21 @@ def demo(library: Library, cases: int, k: Decimal) -> None:
             critical_illness_payout=Decimal(insurance["critical_illness_payout"])
             if "critical_illness_payout" in insurance
             else None,
-            code=code,
+            code=icd10.normalise(code),
         )
         check = costs.amount_check(amount, estimate, what="target" if channel == "crowdfunding" else "request",
                                    multiplier=k)  # fmt: skip
         c["checked"] += 1
+        # Ablation: the same check if the bound subtracted the declared payout (floored at 10,000).
+        payout = Decimal(insurance.get("critical_illness_payout", "0"))
+        flagged_if_payout_counted = amount > k * max(estimate.highest_oop - payout, CI_ABLATION_FLOOR)
         if inflated:
             c["inflated checked"] += 1
             c["inflated caught"] += check.flagged
         else:
             c["honest checked"] += 1
             c["honest flagged"] += check.flagged
+            c["honest flagged if payout counted"] += flagged_if_payout_counted
             if check.flagged and len(reasons) < 8:
                 reasons.append(f"{line['ref']}: {check.reason}")
     rows = []
@@ -258,6 +264,10 @@ def demo(library: Library, cases: int, k: Decimal) -> None:
     rows.append(_demo_row("all", total))
     print(table(("channel", "lines", "no code", "not in library", "checked", "honest flagged", "inflated caught",
                  "inflated unchecked"), rows))  # fmt: skip
+    print(f"\nIf the bound subtracted the declared critical-illness payout (ablation): honest lines flagged "
+          f"{total['honest flagged if payout counted']}/{total['honest checked']} "
+          f"({pct(total['honest flagged if payout counted'] / total['honest checked']).strip()}), against "
+          f"{total['honest flagged']} as built.")  # fmt: skip
     if reasons:
         print("\nHonest demo lines flagged (first few):")
         for reason in reasons:
@@ -363,7 +373,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the population sizes")
-    parser.add_argument("--demo-cases", type=int, default=20_000, help="case lines from cases.lib.synthetic")
+    parser.add_argument("--demo-cases", type=int, nargs="+", default=[2_000, 20_000],
+                        help="sizes of cases.lib.synthetic.generate() runs (2,000 is the demo's default)")  # fmt: skip
     parser.add_argument("--svg", type=Path, default=DEFAULT_SVG)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -410,6 +421,16 @@ def main() -> None:
                 breakdown(checked, chosen, lambda r: r.case.insurance + (" + CI" if r.case.ci_payout else ""))),
           )  # fmt: skip
     print(f"\nWorst channel / group (200+ cases) for honest false flags: {worst[0]} {pct(worst[1]).strip()}")
+    with_payout = [r for r in checked if r.case.ci_payout]
+    ablation_rows = []
+    for name, bound_of in (("as built (payout not in the bound)", lambda r: r.bound),
+                           ("ablation: bound less the payout", lambda r: max(r.bound - r.case.ci_payout,
+                                                                              CI_ABLATION_FLOOR))):  # fmt: skip
+        honest = sum(r.case.amount > chosen * bound_of(r) for r in with_payout) / len(with_payout)
+        gross = sum(r.inflated_ratio[GROSS] * r.bound > chosen * bound_of(r) for r in with_payout) / len(with_payout)
+        ablation_rows.append((name, len(with_payout), pct(honest), pct(gross)))
+    print("\nCases with a critical-illness payout:\n")
+    print(table(("bound", "n", "honest flagged", "3x caught"), ablation_rows))
     print("\nCatch rate at the chosen k by how far the amount is above the true need:\n")
     print(
         table(
@@ -430,10 +451,12 @@ def main() -> None:
         check = costs.amount_check(r.case.amount, r.estimate, multiplier=chosen)
         print(f"  e.g. need {money(r.case.need)}, basis {r.case.basis}: {check.reason}")
 
-    print(f"\n## The demo generator (cases.lib.synthetic.generate(cases={args.demo_cases}), k = {chosen})\n")
+    print(f"\n## The demo generator (cases.lib.synthetic.generate, k = {chosen})\n")
     print("Inflated lines are the crowdfunding targets above the top of their disease's target range")
-    print("(the generator's honest targets stay inside it; its inflated ones are at least 6 times its top).\n")
-    demo(library, args.demo_cases, chosen)
+    print("(the generator's honest targets stay inside it; its inflated ones are at least 6 times its top).")
+    for size in args.demo_cases:
+        print(f"\n### generate(cases={size:,}), default seed\n")
+        demo(library, size, chosen)
 
     args.svg.write_text(svg(curves, chosen, worst), encoding="utf-8")
     print(f"\nChart: {args.svg}")

@@ -190,7 +190,7 @@ def estimate(
     horizon = YEAR_HORIZON if unit == "year" else 1
 
     expected_cost = _round(typical * level_factor)
-    expected_oop = max(ZERO, _round(expected_cost * (ONE - fund_share)) - ci_payout)
+    expected_oop = max(ZERO, _round(expected_cost * (ONE - fund_share) - ci_payout))
 
     high_medical = high * bound_level_factor * horizon
     in_list_oop = high_medical * (ONE - fund_share)
