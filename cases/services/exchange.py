@@ -172,7 +172,7 @@ class _Importer:
     def store_case(self, data: exchange.CaseInput) -> tuple[str, str]:
         case, outcome = case_submit(data=data, user=self.user, actor_label=ACTOR)
         if outcome != "unchanged":
-            transaction.on_commit(lambda: self.touched.append(case.pk))
+            self.touched.append(case.pk)
         return "case", outcome
 
     def store(self, obj: dict) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from cases.lib import disease_library
 from cases.models import DiseaseEntry
@@ -44,11 +45,12 @@ def library_load(*, path: Path | None = None, force: bool = False) -> Counter:
     entries = disease_library.load(path) if path else disease_library.load()
     existing = {e.key: e for e in DiseaseEntry.objects.all()}
     counts: Counter = Counter()
+    new = []
     for entry in entries:
         values = _values(entry)
         row = existing.pop(entry.key, None)
         if row is None:
-            DiseaseEntry.objects.create(key=entry.key, **values)
+            new.append(DiseaseEntry(key=entry.key, **values))
             counts["created"] += 1
         elif row.edited_at is not None and not force:
             counts["kept_case_worker_edit"] += 1
@@ -60,6 +62,7 @@ def library_load(*, path: Path | None = None, force: bool = False) -> Counter:
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
+    bulk_create_with_history(new, DiseaseEntry)  # each with its first history row
     counts["not_in_file"] = len(existing)
     return counts
 

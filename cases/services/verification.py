@@ -338,7 +338,12 @@ def _normaliser_for(library: str, entries: list[disease_library.Entry]) -> diagn
     """One normaliser per library state and process: building it takes a while, reading with it does not."""
     if library not in _NORMALISERS:
         _NORMALISERS.clear()
-        _NORMALISERS[library] = diagnosis_lib.Normaliser.from_entries(entries)
+        build = getattr(diagnosis_lib.Normaliser, "from_entries", None)  # TEMP until the normaliser lands
+        _NORMALISERS[library] = (
+            build(entries)
+            if build
+            else diagnosis_lib.Normaliser([diagnosis_lib.Name(e.key, n) for e in entries for n in e.names()])
+        )
     return _NORMALISERS[library]
 
 

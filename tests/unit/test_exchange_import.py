@@ -75,7 +75,9 @@ def test_a_changed_line_updates_the_case_by_ref(tmp_path):
     call_command("import_exchange", str(write(tmp_path, [case_payload(ref="C-2", request__amount="99000")])))
     case = Case.objects.get(ref="C-2")
     assert str(case.request_amount) == "99000.00"
-    assert list(case.events.values_list("code", flat=True)) == ["case.submitted", "case.updated"]
+    # Each import verifies what it stored once its batch committed.
+    codes = list(case.events.values_list("code", flat=True))
+    assert codes == ["case.submitted", "case.verified", "case.updated", "case.verified"]
 
 
 def test_a_failing_credit_code_goes_to_manual_review_not_refusal(tmp_path):
@@ -122,8 +124,9 @@ def test_dates_and_provinces_as_chinese_records_write_them_are_understood(tmp_pa
 def test_import_does_a_bounded_number_of_queries_per_line(tmp_path, django_assert_max_num_queries):
     # A hot path for large partner files: pin its cost so a change that adds queries is seen.
     path = write(tmp_path, [FOUNDATION, PROGRAM] + [case_payload(target_program="P1") for _ in range(100)])
-    # New cases go in together, and are resolved to persons together: the same few queries for 100 as for 1.
-    with django_assert_max_num_queries(60):
+    # New cases go in together, are resolved to persons together and verified together once committed
+    # (the first verification also loads the disease library): the same few queries for 100 as for 1.
+    with django_assert_max_num_queries(90):
         call_command("import_exchange", str(path))
     with django_assert_max_num_queries(2 * 8 + 100 * 4):  # unchanged lines, each on its own
         call_command("import_exchange", str(path))
@@ -174,7 +177,11 @@ def test_new_cases_stored_together_resolve_people_as_one_by_one_intake_would(tmp
     assert cases["N4"].person_id == cases["N1"].person_id and str(cases["N4"].request_amount) == "123.00"
     assert AidRecord.objects.get(ref="A-N3").person_id == cases["N3"].person_id
     assert cases["N2"].household.annual_income == 20000 and cases["N2"].diagnosis.icd10_given == "C91.0"
-    assert list(cases["N4"].events.values_list("code", flat=True)) == ["case.submitted", "case.updated"]
+    assert list(cases["N4"].events.values_list("code", flat=True)) == [
+        "case.submitted",
+        "case.updated",
+        "case.verified",
+    ]
     assert set(cases["N1"].documents.values_list("doc_type", flat=True)) == {"id_card", "diagnosis_certificate"}
 
 
