@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from cases.choices import CaseStatus
@@ -72,16 +72,18 @@ def cases_to_verify() -> tuple[list[int], dict[str, int]]:
         .values_list("id", flat=True)
     )
     reasons = {"pending": len(pending), "stale_versions": len(stale), "newer_application": len(newer)}
-    return sorted(pending | stale | newer), reasons
+    return sorted(pending | stale | newer), newer, stamp, reasons
 
 
 def step_verify(*, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    ids, reasons = cases_to_verify()
+    ids, newer, stamp, reasons = cases_to_verify()
     verified = failed = 0
     for start in range(0, len(ids), VERIFY_CHUNK):
         chunk = ids[start : start + VERIFY_CHUNK]
+        # Read again: a case that intake verified meanwhile is skipped.
+        still = Q(status=CaseStatus.PENDING) | ~Q(verified_with=stamp) | Q(id__in=newer.intersection(chunk))
         with transaction.atomic():
-            cases = list(case_queryset_for_verification().filter(id__in=chunk))
+            cases = list(case_queryset_for_verification().filter(still, id__in=chunk))
             try:
                 cases_verify(cases=cases, actor_label="system:nightly")  # its own savepoint
                 verified += len(cases)

@@ -31,11 +31,14 @@ def _finished_run(trigger: str) -> MatchRun | None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_runs_the_nightly_pipeline_end_to_end_within_budgets_caps_and_need(celery_worker):
-    # given: a sample world of foundations, programs, blacklist, 200 cases and aid, all pending
+    # given: a sample world of foundations, programs, blacklist, 200 cases and aid, imported; each
+    # import batch queued its verification through Redis once committed, and the worker ran it
     report = sample_data_load(cases=200, seed=20261123)
     assert not report.rejections, report.rejections[:5]
-    pending_before = Case.objects.filter(status=CaseStatus.PENDING).count()
-    assert pending_before == Case.objects.count() >= 200
+    assert Case.objects.count() >= 200
+    wait_for(lambda: not Case.objects.filter(status=CaseStatus.PENDING).exists(), timeout=NIGHTLY_TIMEOUT,
+             what="the worker to verify the imported cases", worker=celery_worker)  # fmt: skip
+    assert Case.objects.exclude(verified_with="").count() == Case.objects.count()
 
     # when: the nightly task goes through Redis to the worker
     nightly_run.delay(trigger="integration")
@@ -46,7 +49,7 @@ def test_the_worker_runs_the_nightly_pipeline_end_to_end_within_budgets_caps_and
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.finished_at is not None
     assert set(run.step_timings) == {"verify", "resolve", "need", "match", "prune"}
-    assert run.counts["verify.verified"] == pending_before
+    assert run.counts["verify.pending"] == run.counts["verify.stale_versions"] == 0
     assert run.counts["match.proposals"] == Proposal.objects.filter(run=run).count() > 0
     assert not Case.objects.filter(status=CaseStatus.PENDING).exists()
     assert Case.objects.filter(need__isnull=True).count() == 0

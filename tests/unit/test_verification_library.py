@@ -163,5 +163,5 @@ def test_a_later_application_of_the_same_person_brings_the_earlier_back_for_its_
     submit(case_payload(channel="crowdfunding", source="轻松筹", patient={**case_payload()["patient"],
                                                                           "name": first.patient_name},
                         diagnosis={"text": "肺腺癌", "icd10": "C34.1"}))  # fmt: skip
-    ids, reasons = cases_to_verify()
+    ids, _newer, _stamp, reasons = cases_to_verify()
     assert first.pk in ids and reasons["newer_application"] >= 1
