@@ -110,3 +110,18 @@ def submit(payload: dict, user=None):
     )
     case, _ = case_submit(data=data, user=user)
     return case
+
+
+def payout_plan(case, *, payee_kind: str = "hospital", instalments=None):
+    """A disbursement plan made through the service: by default two instalments to the hospital."""
+    from cases.services.disbursement import plan_create
+
+    instalments = instalments or [(Decimal("200000"), "化疗"), (Decimal("150000"), "移植")]
+    return plan_create(
+        case=case,
+        payee_kind=payee_kind,
+        payee_name="郑州大学第一附属医院",
+        payee_account="6222 0212 3456 7890 123",
+        instalments=list(instalments),
+        user=UserFactory(),
+    )

@@ -106,7 +106,7 @@ def plan_create(
     user,
 ) -> DisbursementPlan:
     """Plan how the money raised reaches treatment. `instalments` are (amount, purpose) in order."""
-    case = Case.objects.select_for_update().select_related("campaign", "household").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("campaign", "household").get(pk=case.pk)
     _payable(case)
     if DisbursementPlan.objects.filter(case=case).exists():
         raise CaseError(f"case {case.ref} already has a disbursement plan")
@@ -160,7 +160,7 @@ def plan_create(
 @transaction.atomic
 def instalment_release(*, instalment: Instalment, evidence_type: str, evidence_ref: str, user) -> Instalment:
     """Release one instalment, in order, once, against evidence; the rule is checked again on today's facts."""
-    plan = DisbursementPlan.objects.select_for_update().select_related("case").get(pk=instalment.plan_id)
+    plan = DisbursementPlan.objects.select_for_update(of=("self",)).get(pk=instalment.plan_id)
     instalment = Instalment.objects.select_for_update().get(pk=instalment.pk)
     case = Case.objects.select_related("campaign", "household").get(pk=plan.case_id)
     _payable(case)

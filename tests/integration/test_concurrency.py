@@ -196,3 +196,28 @@ def test_a_merge_and_accepts_on_the_same_person_at_once_neither_deadlock_nor_ove
     assert episode.need == max(Decimal("0"), Decimal("50000") - awarded)
     ledger = Episode.objects.get(anchor_id=episode.anchor_id)
     assert ledger.awarded == awarded <= Decimal("100000")
+
+
+def test_simultaneous_releases_of_one_instalment_pay_it_once():
+    # given: a staged plan of two instalments, and five reviewers pressing "release" on the first at once
+    from cases.models import DisbursementPlan
+    from cases.services.disbursement import instalment_release
+    from tests.factories import payout_plan
+
+    case = submit(case_payload(channel="crowdfunding", request__amount="400000", raised="350000"))
+    plan = payout_plan(case)
+    first = plan.instalments.get(seq=1)
+    reviewers = [UserFactory() for _ in range(5)]
+
+    # when
+    outcomes = run_together([
+        lambda user=user: instalment_release(instalment=first, evidence_type="hospital_invoice",
+                                             evidence_ref="INV-1", user=user)
+        for user in reviewers
+    ])  # fmt: skip
+
+    # then: one release, four refusals in words, and the plan counts the money once
+    assert not _unexpected(outcomes), outcomes
+    assert sum(1 for kind, _ in outcomes if kind == "ok") == 1
+    assert all("already released" in str(value) for kind, value in outcomes if kind == "error")
+    assert DisbursementPlan.objects.get(pk=plan.pk).released_total == Decimal("200000")

@@ -80,3 +80,23 @@ def test_the_database_refuses_a_second_running_nightly_run():
     with pytest.raises(IntegrityError, match="one_nightly_run_at_a_time"), transaction.atomic():
         MatchRun.objects.create(trigger="second")
     assert MatchRun.objects.filter(status=RunStatus.RUNNING).count() == 1
+
+
+def test_postgresql_refuses_a_payout_plan_that_breaks_the_staged_rule_or_overpays():
+    # given: a campaign that raised 350 000, planned as the rule says (hospital, two instalments)
+    from cases.models import DisbursementPlan
+    from tests.factories import payout_plan
+
+    case = submit(case_payload(channel="crowdfunding", request__amount="400000", raised="350000"))
+    plan = payout_plan(case)
+    table = DisbursementPlan._meta.db_table
+    # when / then: raw SQL paying the family, or releasing past the total, is refused by PostgreSQL
+    for sql, constraint in (
+        (f"UPDATE {table} SET payee_kind = 'family' WHERE id = %s", "plan_staged_pays_hospital_in_instalments"),
+        (f"UPDATE {table} SET staged = false WHERE id = %s", "plan_staged_follows_rule"),
+        (f"UPDATE {table} SET released_total = total + 0.01 WHERE id = %s", "plan_released_within_total"),
+    ):
+        with pytest.raises(IntegrityError, match=constraint), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [plan.pk])
+    plan.refresh_from_db()
+    assert plan.staged and plan.payee_kind == "hospital" and plan.released_total == 0

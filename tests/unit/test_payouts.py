@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from cases.errors import CaseError
 from cases.models import CaseEvent, DisbursementPlan, Instalment
-from cases.services.disbursement import instalment_release, plan_create, staged_rule
+from cases.services.disbursement import instalment_release, staged_rule
 from cases.services.roles import payout_reviewer_group
-from tests.factories import UserFactory, case_payload, submit
+from tests.factories import UserFactory, case_payload, payout_plan, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +29,7 @@ def campaign(raised: str, *, disclosed: bool = True, **extra):
 
 
 def plan(case, *, payee_kind="hospital", instalments=((Decimal("100000"), "化疗"), (Decimal("100000"), "移植"))):
-    return plan_create(
-        case=case,
-        payee_kind=payee_kind,
-        payee_name="郑州大学第一附属医院",
-        payee_account="6222 0212 3456 7890 123",
-        instalments=list(instalments),
-        user=UserFactory(),
-    )
+    return payout_plan(case, payee_kind=payee_kind, instalments=instalments)
 
 
 def test_300000_raised_is_staged_to_the_hospital_whatever_the_disclosure():
