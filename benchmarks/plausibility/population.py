@@ -220,6 +220,11 @@ class PapDrug:
     free_cycles: int
     hardship_free: bool
 
+    @property
+    def most_cycles(self) -> int:
+        """The most cycles the program gives one patient (paid and free for hardship, else the free ones)."""
+        return self.paid_cycles + self.free_cycles if self.hardship_free else self.free_cycles
+
 
 # The PAP terms of cases.lib.synthetic (modelled on real programs).
 PAP_DRUGS = (
@@ -416,9 +421,13 @@ class Generator:
         )
 
 
-def inflate(rng: random.Random, case: Case, multiplier: Decimal) -> Decimal:
-    """A grossly inflated amount: multiplier times the true need, rounded up as the channel rounds."""
-    raw = case.need * multiplier
-    if case.channel == "crowdfunding":
+def channel_rounding(rng: random.Random, channel: str, raw: Decimal) -> Decimal:
+    """An amount rounded up as the channel rounds: a family's target, or whole thousands for a request."""
+    if channel == "crowdfunding":
         return family_rounding(rng, raw)
     return round_up(raw, 1_000)
+
+
+def inflate(rng: random.Random, case: Case, multiplier: Decimal) -> Decimal:
+    """An amount multiplier times the case's own true need, rounded up as the channel rounds."""
+    return channel_rounding(rng, case.channel, case.need * multiplier)
