@@ -18,6 +18,7 @@ from cases.choices import BLOCKING_FLAGS, CaseStatus, Channel, Flag
 from cases.errors import CaseError
 from cases.lib import costs, disease_library, icd10, idnumber, risk, tiers
 from cases.lib import diagnosis as diagnosis_lib
+from cases.lib.money import format_cny
 from cases.models import BlacklistEntry, Case, CaseEvent, CaseFlag, CheckResult, Diagnosis, DiseaseEntry
 from cases.services.events import actor_label_for, event_log
 from cases.services.identity import id_hash_rotating, id_hashes
@@ -182,9 +183,28 @@ def check_cost(case: Case, ctx: Context) -> Outcome:
         estimate.expected_cost, estimate.expected_oop, estimate.highest_oop,
     )  # fmt: skip
     case.cost_inputs = estimate.inputs
+    program = case.target_program
+    if case.channel == Channel.PAP and program is not None and program.cycle_value:
+        return _pap_terms_check(case, program)
     what = "target" if case.channel == Channel.CROWDFUNDING else "aid request"
     verdict = costs.amount_check(case.request_amount, estimate, what=what)
     return Outcome(not verdict.flagged, verdict.reason)
+
+
+def _pap_terms_check(case: Case, program) -> Outcome:
+    """A PAP gives drug, not money: the amount asked is judged against the program's own terms, the
+    value of every cycle it can give (benchmarks/plausibility: the illness's cost bound never
+    catches an inflated PAP request)."""
+    cycles = (program.paid_cycles or 0) + (program.free_cycles or 0) or 1
+    most = program.cycle_value * cycles
+    ratio = (case.request_amount / most).quantize(Decimal("0.01"))
+    shown = f"aid request {format_cny(case.request_amount)} is {ratio} times"
+    terms = f"{cycles} cycles × {format_cny(program.cycle_value)} of program {program.ref} ({format_cny(most)})"
+    if case.request_amount > costs.FLAG_MULTIPLIER * most:
+        return Outcome(
+            False, f"{shown} the most the program gives, {terms}: above the limit of {costs.FLAG_MULTIPLIER} times"
+        )
+    return Outcome(True, f"{shown} the most the program gives, {terms}: within the limit")
 
 
 def check_program_eligibility(case: Case, ctx: Context) -> Outcome:

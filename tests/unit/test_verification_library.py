@@ -20,7 +20,7 @@ from cases.services.verification import (
 )
 from matching.services.need import need_compute_all
 from matching.services.nightly import cases_to_verify, nightly_run
-from tests.factories import UserFactory, case_payload, submit
+from tests.factories import ProgramFactory, UserFactory, case_payload, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +165,16 @@ def test_a_later_application_of_the_same_person_brings_the_earlier_back_for_its_
                         diagnosis={"text": "肺腺癌", "icd10": "C34.1"}))  # fmt: skip
     ids, _newer, _stamp, reasons = cases_to_verify()
     assert first.pk in ids and reasons["newer_application"] >= 1
+
+
+def test_a_pap_request_is_judged_against_its_programs_terms():
+    program = ProgramFactory(channel="pap", aid_type="drug", icd10=["C34"], cycle_value=Decimal("20000"),
+                             paid_cycles=3, free_cycles=3, cap_per_case=Decimal("200000"))  # fmt: skip
+    lung_pap = {"channel": "pap", "target_program": program.ref, "diagnosis": {"text": "肺腺癌", "icd10": "C34.1"},
+                "patient__birth_date": "1960-01-01"}  # fmt: skip
+    fair = verified(request__amount="60000", **lung_pap)
+    assert Flag.TARGET_EXCEEDS_COST not in active_flags(fair)
+    assert "6 cycles × 20,000 of program" in reason(fair, "cost") and "within the limit" in reason(fair, "cost")
+    inflated = verified(request__amount="400000", **lung_pap)
+    assert Flag.TARGET_EXCEEDS_COST in active_flags(inflated)
+    assert "aid request 400,000 is 3.33 times the most the program gives" in reason(inflated, "cost")
