@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import itertools
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -50,12 +51,20 @@ def training_texts(entries, codes) -> list[str]:
 
 
 def choose_threshold(right_confidences: list[float], outside_confidences: list[float]) -> float:
-    """The middle of the widest run of thresholds that keeps the most dev rows right and outside texts below."""
-    grid = [round(0.05 * i, 2) for i in range(2, 19)]
-    score = {t: sum(c >= t for c in right_confidences) + sum(c < t for c in outside_confidences) for t in grid}
-    best = max(score.values())
-    run = [t for t in grid if score[t] == best]
-    return run[len(run) // 2]
+    """The middle of the widest interval of thresholds that keeps the most dev rows right and outside texts below.
+
+    A threshold t keeps a right row when its confidence is >= t and an outside text when its
+    confidence is < t; the score only changes at the observed confidences, so the candidate
+    intervals lie between consecutive distinct confidences (and 0 and 1).
+    """
+    points = sorted({0.0, 1.0, *right_confidences, *outside_confidences})
+    best, chosen = -1, (0.0, 1.0)
+    for low, high in itertools.pairwise(points):
+        t = (low + high) / 2
+        score = sum(c >= t for c in right_confidences) + sum(c < t for c in outside_confidences)
+        if score > best or (score == best and high - low > chosen[1] - chosen[0]):
+            best, chosen = score, (low, high)
+    return round((chosen[0] + chosen[1]) / 2, 2)
 
 
 def bar_chart(path: Path, bars: list[tuple[str, float, int]], title: str) -> None:
@@ -178,7 +187,7 @@ def main() -> None:
                    if half(r["text"]) == "dev"]  # fmt: skip
     if "dev" in halves:
         chosen = choose_threshold(right_confidences["dev"], dev_outside)
-        print(f"threshold the dev half would choose (grid 0.10-0.90): {chosen}")
+        print(f"threshold the dev half chooses (middle of the widest best interval): {chosen}")
 
     weak = sorted((c for c in by_category if by_category[c]["right"] < by_category[c]["rows"]))
     if weak:
