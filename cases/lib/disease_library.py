@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cases.lib import icd10
 
-VERSION = "2026.11-1"
+VERSION = "2026.11-2"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "disease_library.csv"
 
 COLUMNS = (
@@ -44,8 +44,9 @@ COLUMNS = (
 )
 # poverty30: the 30 diseases of 农村贫困人口大病专项救治; ci28: the 28 severe diseases of the 2020
 # critical-illness definitions (ci_mild: its 3 mild ones); crowdfunding: most often crowdfunded;
-# rare: on the first national rare-disease list (2018); foundation: what foundations fund most (seeds/004).
-LISTS = ("poverty30", "ci28", "ci_mild", "crowdfunding", "rare", "foundation")
+# rare: on the first national rare-disease list (2018); foundation: what foundations fund most (seeds/004);
+# casework: brought to aid by hospitals and families, on none of the other lists.
+LISTS = ("poverty30", "ci28", "ci_mild", "crowdfunding", "rare", "foundation", "casework")
 UNITS = ("course", "year")
 CONFIDENCES = ("high", "medium", "low", "unconfirmed")
 SEPARATOR = "|"

@@ -1,17 +1,29 @@
-"""The diagnosis normaliser: free text as people write it, to a disease-library entry."""
+"""The diagnosis normaliser: free text as people write it, to a disease-library entry and an ICD-10 code."""
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
+from benchmarks.diagnosis import load_eval_set, normalise_for_overlap, overlapping
+from benchmarks.diagnosis.evaluate import OUTSIDE, half, training_texts
 from cases.lib import disease_library
-from cases.lib.diagnosis import Name, Normaliser, clean
+from cases.lib.diagnosis import (
+    DEFAULT_THRESHOLD,
+    Match,
+    Normaliser,
+    clean,
+    default_code,
+    library_normaliser,
+    load_codes,
+)
 
 
 @pytest.fixture(scope="module")
 def normaliser() -> Normaliser:
-    entries = disease_library.load()
-    return Normaliser([Name(e.key, n) for e in entries for n in (*e.names(), e.name_en) if n])
+    # built once per library version (and pickled under ~/.cache unless DIAGNOSIS_MODEL_CACHE=off)
+    return library_normaliser()
 
 
 @pytest.mark.parametrize(
@@ -24,6 +36,12 @@ def normaliser() -> Normaliser:
         ("肺Ca多发骨转移", "肺癌"),
         ("腎衰竭", "肾衰竭"),
         ("Lung adenocarcinoma, stage IIIA", "肺癌"),
+        ("乳腺浸润性小叶癌", "乳腺癌"),  # the gland in 乳腺 stays, the histology goes
+        ("攝護腺癌", "前列腺癌"),  # Taiwan term
+        ("AML-M5", "急性单核细胞白血病"),  # FAB type named
+        ("MDS转AML", "AML"),
+        ("烧伤 总面积60%", "烧伤大面积"),  # extent is kept: it decides T31
+        ("宫颈原位癌", "宫颈原位癌"),  # in situ is its own block, D00-D09
     ],
 )
 def test_stage_type_side_histology_script_and_spread_are_folded_away(text, folded):
@@ -31,21 +49,80 @@ def test_stage_type_side_histology_script_and_spread_are_folded_away(text, folde
 
 
 @pytest.mark.parametrize(
-    ("text", "key"),
+    ("text", "key", "code"),
     [
-        ("右肺腺癌IV期", "lung_cancer"),
-        ("急性髓系白血病（M2型）", "acute_myeloid_leukaemia"),
-        ("CML慢性期", "chronic_myeloid_leukaemia"),
-        ("DLBCL", "diffuse_large_b_cell_lymphoma"),
-        ("尿毒症 规律透析", "end_stage_renal_disease"),
-        ("法洛四联症", "congenital_heart_disease_child"),
+        ("右肺腺癌IV期", "lung_cancer", "C34"),
+        ("急性髓系白血病（M2型）", "acute_myeloid_leukaemia", "C92.0"),
+        ("CML慢性期", "chronic_myeloid_leukaemia", "C92.1"),
+        ("DLBCL", "diffuse_large_b_cell_lymphoma", "C83.3"),
+        ("腎衰竭", "end_stage_renal_disease", "N18.5"),
+        ("肺腺癌", "lung_cancer", "C34"),
+        ("右肺腺癌第四期 合併腦轉移", "lung_cancer", "C34"),
+        ("尿毒症 规律透析", "end_stage_renal_disease", "N18.5"),
+        ("法洛四联症", "congenital_heart_disease_child", "Q21.3"),
+        ("AML-M5", "acute_myeloid_leukaemia", "C93.0"),
+        ("急性肾功能衰竭", "acute_kidney_injury", "N17"),
+        ("左股骨骨肉瘤", "osteosarcoma", "C40"),
     ],
 )
-def test_common_ways_of_writing_a_diagnosis_find_their_entry_confidently(normaliser, text, key):
+def test_the_ways_people_write_a_diagnosis_find_entry_and_code_confidently(normaliser, text, key, code):
     match = normaliser.match(text)
-    assert match.key == key and normaliser.known(match)
+    assert isinstance(match, Match)
+    assert (match.key, match.code) == (key, code), match
+    assert normaliser.known(match) and 0.0 <= match.confidence <= 1.0
 
 
-def test_a_text_that_names_no_illness_falls_below_the_threshold(normaliser):
-    assert not normaliser.known(normaliser.match("今天天气很好"))
+def test_the_category_is_the_first_three_characters_of_the_code(normaliser):
+    assert normaliser.match("CML慢性期").category == "C92"
+
+
+@pytest.mark.parametrize("text", ["今天天气很好", "待查", "不详", "感冒", "诊断不明", "请帮帮我们"])
+def test_a_text_that_names_no_library_illness_falls_below_the_threshold(normaliser, text):
+    match = normaliser.match(text)
+    assert match is None or not normaliser.known(match), match
+
+
+def test_an_empty_text_gives_nothing(normaliser):
     assert normaliser.match("") is None
+    assert normaliser.match_many(["", "肺癌"])[0] is None
+
+
+def test_accuracy_on_a_fixed_sample_of_the_dev_half_stays_high(normaliser):
+    dev = [ex for ex in load_eval_set() if half(ex.text) == "dev"][::4]  # 80 rows, fixed
+    matches = normaliser.match_many(ex.text for ex in dev)
+    right = sum(normaliser.known(m) and m.category == ex.icd10_category for ex, m in zip(dev, matches, strict=True))
+    assert len(dev) >= 75
+    assert right / len(dev) >= 0.9
+
+
+def test_the_evaluation_set_is_kept_apart_from_every_training_name():
+    entries = disease_library.load()
+    names = training_texts(entries, load_codes(entries))  # raw names and names as clean() folds them
+    assert overlapping(load_eval_set(), names) == []
+    with open(OUTSIDE, encoding="utf-8") as handle:
+        outside = [row["text"] for row in csv.DictReader(handle)]
+    assert not {normalise_for_overlap(t) for t in outside} & {normalise_for_overlap(n) for n in names}
+
+
+def test_the_code_rules_fit_the_library():
+    entries = disease_library.load()
+    rules = load_codes(entries)
+    by_key = {entry.key: entry for entry in entries}
+    assert {rule.key for rule in rules} <= set(by_key)
+    assert default_code(by_key["acute_myeloid_leukaemia"], rules) == "C92.0"
+    assert default_code(by_key["spinal_muscular_atrophy"], rules) == "G12"  # the category its codes share
+    assert default_code(by_key["chronic_myeloid_leukaemia"], rules) == "C92.1"  # its only code
+
+
+def test_a_code_rule_outside_its_entry_is_refused(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("key,code,names,qualifiers,with\nlung_cancer,C50,肺癌,,\n", encoding="utf-8")
+    with pytest.raises(disease_library.LibraryError, match="row 2.*'code'"):
+        load_codes(disease_library.load(), path)
+
+
+def test_the_normaliser_is_built_once_per_library(normaliser):
+    assert library_normaliser() is normaliser
+    assert library_normaliser().threshold == DEFAULT_THRESHOLD
+    stricter = library_normaliser(threshold=0.9)
+    assert stricter.threshold == 0.9 and normaliser.threshold == DEFAULT_THRESHOLD

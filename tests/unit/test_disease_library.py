@@ -252,7 +252,10 @@ def test_reference_figures_are_kept(by_key):
         ("C81.1", "hodgkin_lymphoma"),
         ("C83.3", "diffuse_large_b_cell_lymphoma"),
         ("C85.9", "lymphoma_adult"),
-        ("C49.9", "malignant_tumour_severe"),  # soft-tissue sarcoma: only the C00-C97 range
+        ("C49.9", "soft_tissue_sarcoma"),
+        ("C62.9", "malignant_tumour_severe"),  # testicular cancer: only the C00-C97 range
+        ("C95.9", "leukaemia_adult"),  # childhood_leukaemia lists C95 too, after it
+        ("C82.0", "follicular_lymphoma"),
         ("I61.9", "intracerebral_haemorrhage"),
         ("I64", "stroke"),
         ("N18.5", "end_stage_renal_disease"),
