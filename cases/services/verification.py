@@ -336,7 +336,9 @@ def context_build(cases: list[Case]) -> Context:
     rows = library_entries()
     library = library_stamp(rows)
     entries = [entry_of(row) for row in rows]
-    normaliser = _normaliser_for(library, entries)
+    # Trained on the library as it is now, case workers' edits included; the module keeps one per
+    # library content, in memory and on disk.
+    normaliser = diagnosis_lib.library_normaliser(entries)
     model = risk_model_current()
     return Context(
         rows={row.pk: row for row in rows},
@@ -344,7 +346,7 @@ def context_build(cases: list[Case]) -> Context:
         entries=entries,
         library=library,
         normaliser=normaliser,
-        normaliser_version=diagnosis_lib.VERSION,
+        normaliser_version=f"{diagnosis_lib.VERSION}@{diagnosis_lib.fingerprint(entries)[:8]}",
         risk_model=model,
         others=_other_applications(cases),
     )
@@ -353,22 +355,6 @@ def context_build(cases: list[Case]) -> Context:
 def current_stamp() -> str:
     """The stamp a case verified now would carry."""
     return context_build([]).stamp()
-
-
-_NORMALISERS: dict[str, diagnosis_lib.Normaliser] = {}
-
-
-def _normaliser_for(library: str, entries: list[disease_library.Entry]) -> diagnosis_lib.Normaliser:
-    """One normaliser per library state and process: building it takes a while, reading with it does not."""
-    if library not in _NORMALISERS:
-        _NORMALISERS.clear()
-        build = getattr(diagnosis_lib.Normaliser, "from_entries", None)  # TEMP until the normaliser lands
-        _NORMALISERS[library] = (
-            build(entries)
-            if build
-            else diagnosis_lib.Normaliser([diagnosis_lib.Name(e.key, n) for e in entries for n in e.names()])
-        )
-    return _NORMALISERS[library]
 
 
 def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int, int]]:
