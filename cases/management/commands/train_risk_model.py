@@ -32,6 +32,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"model {row.version} ({'new' if created else 'already stored'}"
             f"{', active' if row.active else ''}) in {time.monotonic() - started:.1f} s\n"
-            f"held-out: n={m.get('n_test')} positives={m.get('positives')} threshold={m.get('threshold')}\n"
+            f"held-out: n={m.get('n_test')} fraud share={m.get('positives_share')} threshold={m.get('threshold')}\n"
             f"precision {m.get('precision')}  recall {m.get('recall')}  F1 {m.get('f1')}  ROC AUC {m.get('roc_auc')}"
         )
