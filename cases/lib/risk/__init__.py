@@ -104,7 +104,7 @@ from typing import Any
 
 import numpy as np
 
-from cases.lib import tiers
+from cases.lib import synthetic, tiers
 
 MODEL_FORMAT = "tongzhou-risk/1"
 GENERATOR_VERSION = "risk-synthetic/1"
@@ -707,21 +707,7 @@ RELATION_WEIGHTS = {
     "adult": {"self": 30, "spouse": 28, "parent": 8, "child": 10, "sibling": 13, "other": 11},
     "elderly": {"child": 58, "spouse": 15, "self": 7, "sibling": 6, "other": 14},
 }
-DOCUMENT_SHARES = {  # as cases.lib.synthetic.DOCUMENT_SHARES
-    "crowdfunding": {
-        "id_card": 0.90, "diagnosis_certificate": 0.92, "medical_record": 0.80, "asset_declaration": 0.85,
-        "bank_account": 0.70, "hospital_invoice": 0.35, "household_register": 0.30, "discharge_summary": 0.25,
-        "insurance_settlement": 0.20,
-    },
-    "foundation_aid": {
-        "id_card": 0.85, "diagnosis_certificate": 0.90, "medical_record": 0.70, "hospital_invoice": 0.40,
-        "household_register": 0.40, "bank_account": 0.40, "discharge_summary": 0.30, "insurance_settlement": 0.25,
-    },
-    "pap": {
-        "id_card": 0.90, "diagnosis_certificate": 0.90, "prescription": 0.95, "medical_record": 0.85,
-        "income_proof": 0.50,
-    },
-}  # fmt: skip
+DOCUMENT_SHARES = synthetic.DOCUMENT_SHARES  # how often each document comes with an application
 # Required-document lists of the demo programmes (cases.lib.synthetic.PROGRAMS).
 REQUIRED_DOCUMENTS = {
     "crowdfunding": ((),),
