@@ -122,7 +122,7 @@ def check_diagnosis(case: Case, ctx: Context) -> Outcome:
         case.icd10 = diagnosis.picked_code or ctx.code_for(entry, None)
         who = actor_label_for(diagnosis.picked_by) if diagnosis.picked_by_id else "a case worker"
         return Outcome(True, f"{entry.name_zh} (ICD-10 {case.icd10 or entry.icd10}), picked by {who}")
-    match = ctx.normaliser.match(text) if text.strip() else None
+    match = ctx.matches.get(case.pk)
     diagnosis.matched_confidence = Decimal(str(match.confidence)).quantize(Decimal("0.0001")) if match else None
     read = ctx.reading(match)
     given, problem = diagnosis.icd10_given.strip(), ""
@@ -302,6 +302,7 @@ class Context:
     risk_model: risk.RiskModel
     others: dict[int, tuple[int, int, int]] = field(default_factory=dict)
     income_consistent: dict[int, bool] = field(default_factory=dict)
+    matches: dict[int, diagnosis_lib.Match | None] = field(default_factory=dict)  # the normaliser's readings
 
     def codes(self, row: DiseaseEntry) -> tuple[str, ...]:
         return disease_library.codes_of(next(e for e in self.entries if e.key == row.key))
@@ -349,6 +350,8 @@ def context_build(cases: list[Case]) -> Context:
         normaliser_version=f"{diagnosis_lib.VERSION}@{diagnosis_lib.fingerprint(entries)[:8]}",
         risk_model=model,
         others=_other_applications(cases),
+        # Read in one batch: several times faster than one text at a time.
+        matches=dict(zip([c.pk for c in cases], normaliser.match_many(c.diagnosis.text for c in cases), strict=True)),
     )
 
 
