@@ -7,6 +7,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from cases.lib.idnumber import mask_name
 from cases.services.disclosure import disclosed_cases, disclosure_of
 
 PAGE_SIZE = 50
@@ -25,7 +26,9 @@ def _page(request):
 
 @require_GET
 def disclosure_list(request):
-    return render(request, "public/disclosure_list.html", {"page": _page(request)})
+    page = _page(request)
+    rows = [(case, mask_name(case.patient_name)) for case in page]  # masked as the case's own page masks it
+    return render(request, "public/disclosure_list.html", {"page": page, "rows": rows})
 
 
 @require_GET

@@ -30,6 +30,7 @@ def test_a_member_of_the_public_finds_a_campaign_and_reads_its_declaration_and_v
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("河南省肿瘤医院")
+    expect(rows.first).to_contain_text("欧**国")  # masked the same way on the list as on the page
     rows.first.locator("a").click()
 
     # then the page shows the masked name, the declaration and the verification, and nothing private
