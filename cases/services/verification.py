@@ -296,6 +296,7 @@ class Context:
     rows: dict[int, DiseaseEntry]
     by_key: dict[str, DiseaseEntry]
     entries: list[disease_library.Entry]
+    entries_by_key: dict[str, disease_library.Entry]
     library: str
     normaliser: diagnosis_lib.Normaliser
     normaliser_version: str
@@ -305,19 +306,17 @@ class Context:
     matches: dict[int, diagnosis_lib.Match | None] = field(default_factory=dict)  # the normaliser's readings
 
     def codes(self, row: DiseaseEntry) -> tuple[str, ...]:
-        return disease_library.codes_of(next(e for e in self.entries if e.key == row.key))
+        return disease_library.codes_of(self.entries_by_key[row.key])
 
     def entry_for_code(self, code: str) -> DiseaseEntry | None:
         found = disease_library.find_by_code(self.entries, code)
         return self.by_key[found.key] if found else None
 
-    def code_for(self, row: DiseaseEntry, match) -> str:
-        """The most specific code the reading supports: the match's own, else the entry's first code or category."""
-        code = getattr(match, "code", "") if match is not None else ""
-        if code:
-            return code
-        first = row.icd10.split("|")[0].strip()
-        return first.split("-")[0] if "-" in first else first
+    def code_for(self, row: DiseaseEntry, match: diagnosis_lib.Match | None) -> str:
+        """The most specific code the reading supports, else the entry's default code."""
+        if match is not None:
+            return match.code
+        return diagnosis_lib.default_code(self.entries_by_key[row.key], self.normaliser.codes)
 
     def reading(self, match) -> str:
         if match is None:
@@ -345,6 +344,7 @@ def context_build(cases: list[Case]) -> Context:
         rows={row.pk: row for row in rows},
         by_key={row.key: row for row in rows},
         entries=entries,
+        entries_by_key={e.key: e for e in entries},
         library=library,
         normaliser=normaliser,
         normaliser_version=f"{diagnosis_lib.VERSION}@{diagnosis_lib.fingerprint(entries)[:8]}",
