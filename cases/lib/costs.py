@@ -15,7 +15,7 @@ Expected (what the family will most likely pay)::
 
 Highest plausible (the bound that target checks use)::
 
-    high_medical  = cost_high * max(level_factor, 1) * horizon_years
+    high_medical  = cost_high * horizon_years      (tertiary prices; see level_factor)
     in_list_oop   = high_medical * (1 - fund_share)
     out_of_list   = OUT_OF_LIST_ALLOWANCE (300,000) for cancers, HSCT-treated blood diseases and
                     transplants; max(OTHER_EXTRA_FLOOR, OTHER_EXTRA_SHARE * high_medical) otherwise
@@ -80,19 +80,19 @@ the 2013-2014 figures many cancer rows rest on; the benchmark's honest populatio
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from cases.lib import disease_library, icd10
+from cases.lib.money import format_cny
+
 FORMULA_VERSION = "costs/1"
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
-WHOLE_CNY = Decimal("1")
 
-INSURANCE_VALUES = ("employee", "resident", "none")
 # Share of inpatient cost paid by the basic fund, 2019 (seeds/004, table 1.1).
 FUND_SHARES = {"employee": Decimal("0.756"), "resident": Decimal("0.597"), "none": ZERO}
 INSURANCE_WORDS = {"employee": "employee insurance", "resident": "resident insurance", "none": "no basic insurance"}
@@ -129,8 +129,7 @@ FLAG_MULTIPLIER = Decimal("2.5")
 # uncertain behaviour (D45-D47: polycythaemia vera, MDS), haemolytic and aplastic anaemias and
 # thalassaemia (D55-D64: stem-cell transplant, complement inhibitors) and transplant status (Z94).
 # Benign and in-situ neoplasms (D00-D44) are treated by surgery and stay with the other illnesses.
-_OUT_OF_LIST_BLOCKS = (("C", 0, 97), ("D", 45, 47), ("D", 55, 64), ("Z", 94, 94))
-_CODE = re.compile(r"^([A-Z])(\d{2})")
+_OUT_OF_LIST_BLOCKS = ("C00-C97", "D45-D47", "D55-D64", "Z94")
 _LEVEL_CHINESE = {"三": "3", "二": "2", "一": "1", "甲": "A", "乙": "B", "丙": "C"}
 
 
@@ -169,7 +168,7 @@ def estimate(
     the reason text (the entry's first code otherwise). Raises ValueError naming the bad field.
     """
     if insurance not in FUND_SHARES:
-        raise ValueError(f"insurance: {insurance!r} is not one of {', '.join(INSURANCE_VALUES)}")
+        raise ValueError(f"insurance: {insurance!r} is not one of {', '.join(FUND_SHARES)}")
     ci_payout = _money("critical_illness_payout", critical_illness_payout if critical_illness_payout is not None else 0)
     low, typical, high = (
         _money(f"entry.{name}", getattr(entry, name)) for name in ("cost_low", "cost_typical", "cost_high")
@@ -185,21 +184,22 @@ def estimate(
 
     level = normalise_level(hospital_level)
     level_factor = LEVEL_FACTORS.get(level, ONE)
-    bound_level_factor = max(level_factor, ONE)
     fund_share = FUND_SHARES[insurance]
     horizon = YEAR_HORIZON if unit == "year" else 1
 
     expected_cost = _round(typical * level_factor)
     expected_oop = max(ZERO, _round(expected_cost * (ONE - fund_share) - ci_payout))
 
-    high_medical = high * bound_level_factor * horizon
+    high_medical = high * horizon  # at tertiary prices: a county diagnosis is often referred up
     in_list_oop = high_medical * (ONE - fund_share)
     tail = "out_of_list" if any(_in_out_of_list_blocks(c) for c in codes) else "other"
     out_of_list = (
         OUT_OF_LIST_ALLOWANCE if tail == "out_of_list" else max(OTHER_EXTRA_FLOOR, high_medical * OTHER_EXTRA_SHARE)
     )
     nonmedical = min(NONMEDICAL_CAP, max(NONMEDICAL_FLOOR, high_medical * NONMEDICAL_SHARE))
-    highest_oop = _round(in_list_oop + out_of_list + nonmedical)
+    # Each part rounded, then summed: the parts recorded in `inputs` add up to the bound.
+    in_list_oop, out_of_list, nonmedical = _round(in_list_oop), _round(out_of_list), _round(nonmedical)
+    highest_oop = in_list_oop + out_of_list + nonmedical
 
     inputs = {
         "formula": FORMULA_VERSION,
@@ -214,16 +214,15 @@ def estimate(
         "hospital_level": hospital_level or "",
         "level": level,
         "level_factor": str(level_factor),
-        "bound_level_factor": str(bound_level_factor),
         "insurance": insurance,
         "fund_share": str(fund_share),
         "ci_payout": str(ci_payout),
         "horizon_years": horizon,
         "high_medical": str(_round(high_medical)),
-        "in_list_oop": str(_round(in_list_oop)),
+        "in_list_oop": str(in_list_oop),
         "tail": tail,
-        "out_of_list": str(_round(out_of_list)),
-        "nonmedical": str(_round(nonmedical)),
+        "out_of_list": str(out_of_list),
+        "nonmedical": str(nonmedical),
     }
     return CostEstimate(expected_cost=expected_cost, expected_oop=expected_oop, highest_oop=highest_oop, inputs=inputs)
 
@@ -254,10 +253,10 @@ def amount_check(
     cover = INSURANCE_WORDS.get(insurance, f"{insurance} insurance")
     ci_payout = Decimal(inputs.get("ci_payout", "0"))
     if ci_payout:
-        cover += f" (a critical-illness payout of {_words(ci_payout)} is declared; the bound does not count it)"
+        cover += f" (a critical-illness payout of {format_cny(ci_payout)} is declared; the bound does not count it)"
     verdict = "above" if flagged else "within"
     reason = (
-        f"{what} {_words(amount)} is {ratio} times the highest plausible out-of-pocket {_words(bound)}"
+        f"{what} {format_cny(amount)} is {ratio} times the highest plausible out-of-pocket {format_cny(bound)}"
         f" for {subject} with {cover}: {verdict} the limit of {_number(multiplier)} times"
     )
     return AmountCheck(flagged=flagged, ratio=ratio, reason=reason)
@@ -292,7 +291,7 @@ def _money(field: str, value: Any) -> Decimal:
 
 
 def _round(value: Decimal) -> Decimal:
-    return value.quantize(WHOLE_CNY, rounding=ROUND_HALF_UP)
+    return value.quantize(ONE, rounding=ROUND_HALF_UP)
 
 
 def _codes(icd10: str | Iterable[str]) -> tuple[str, ...]:
@@ -301,23 +300,11 @@ def _codes(icd10: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def _in_out_of_list_blocks(code: str) -> bool:
-    """Whether a code, or either end of a range such as C81-C96, falls in _OUT_OF_LIST_BLOCKS."""
-    for end in code.split("-"):
-        match = _CODE.match(end.strip())
-        if not match:
-            continue
-        letter, number = match.group(1), int(match.group(2))
-        if any(letter == block_letter and first <= number <= last for block_letter, first, last in _OUT_OF_LIST_BLOCKS):
-            return True
-    return False
+    """Whether a code, or any category of a range such as D37-D48, falls in _OUT_OF_LIST_BLOCKS."""
+    return any(
+        icd10.matches_any(icd10.category(c), list(_OUT_OF_LIST_BLOCKS)) for c in disease_library.expand(code.strip())
+    )
 
 
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def _words(amount: Decimal) -> str:
-    """An amount as people read it: 1,200,000 (cents only when there are any)."""
-    if amount == amount.to_integral_value():
-        return f"{int(amount):,}"
-    return f"{amount:,.2f}"

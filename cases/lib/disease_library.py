@@ -144,7 +144,8 @@ def _check_code(code: str) -> str | None:
 
 
 @functools.cache
-def _expand(code: str) -> tuple[str, ...]:
+def expand(code: str) -> tuple[str, ...]:
+    """A code as itself, a range of categories (C81-C96) as every WHO category it covers."""
     match = _RANGE.match(code)
     if not match:
         return (code,)
@@ -154,7 +155,7 @@ def _expand(code: str) -> tuple[str, ...]:
 
 def codes_of(entry: Entry) -> tuple[str, ...]:
     """The entry's codes with every range expanded to the WHO categories it covers, in file order, no repeats."""
-    return tuple(dict.fromkeys(code for part in entry.icd10 for code in _expand(part)))
+    return tuple(dict.fromkeys(code for part in entry.icd10 for code in expand(part)))
 
 
 # -- loading ------------------------------------------------------------------------------------
