@@ -705,7 +705,9 @@ def library_normaliser(
     trained on and of the versions of this module, the library and scikit-learn.
     """
     entries = tuple(entries) if entries is not None else disease_library.default_entries()
-    normaliser = _build(fingerprint(entries), entries)
+    key = fingerprint(entries)
+    normaliser = _build(key, entries)
+    normaliser.fingerprint = key  # what it was trained on, for callers that record it
     if threshold is not None and threshold != normaliser.threshold:
         normaliser = copy.copy(normaliser)
         normaliser.threshold = threshold
@@ -714,18 +716,25 @@ def library_normaliser(
 
 def fingerprint(entries: Sequence[disease_library.Entry]) -> str:
     """What the model depends on, hashed: this module's and the library's version, names, codes, rules."""
-    import sklearn
-
     codes = _codes_for(tuple(entries))
     parts = (
         VERSION,
-        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        _code_digest(),
         disease_library.VERSION,
-        sklearn.__version__,
         [(e.key, e.icd10, e.name_zh, e.name_en, e.synonyms_zh) for e in entries],
         [(r.key, r.code, r.names, r.qualifiers, r.with_names) for r in codes],
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+@functools.cache
+def _code_digest() -> tuple[str, list[str]]:
+    """This module's source and the versions of what reads or folds the text: an upgrade of any
+    changes the features a pickled model expects."""
+    from importlib.metadata import version
+
+    packages = ("scikit-learn", "numpy", "scipy", "opencc", "pypinyin")
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), [version(p) for p in packages]
 
 
 @functools.lru_cache(maxsize=4)

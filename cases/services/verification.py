@@ -347,7 +347,7 @@ def context_build(cases: list[Case]) -> Context:
         entries_by_key={e.key: e for e in entries},
         library=library,
         normaliser=normaliser,
-        normaliser_version=f"{diagnosis_lib.VERSION}@{diagnosis_lib.fingerprint(entries)[:8]}",
+        normaliser_version=f"{diagnosis_lib.VERSION}@{normaliser.fingerprint[:8]}",
         risk_model=model,
         others=_other_applications(cases),
         # Read in one batch: several times faster than one text at a time.
