@@ -228,6 +228,8 @@ def check_risk(case: Case, ctx: Context) -> Outcome:
     household = case.household
     campaign = getattr(case, "campaign", None)
     program = case.target_program
+    if ctx.others is None:  # once per batch, after the diagnosis step coded every case of it
+        ctx.others = _other_applications(ctx.batch)
     others, channels, campaigns = ctx.others.get(case.pk, (0, 0, 0))
     inputs = risk.RiskInputs(
         channel=case.channel,
@@ -301,7 +303,8 @@ class Context:
     normaliser: diagnosis_lib.Normaliser
     normaliser_version: str
     risk_model: risk.RiskModel
-    others: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    batch: list[Case] = field(default_factory=list)
+    others: dict[int, tuple[int, int, int]] | None = None
     income_consistent: dict[int, bool] = field(default_factory=dict)
     matches: dict[int, diagnosis_lib.Match | None] = field(default_factory=dict)  # the normaliser's readings
 
@@ -349,7 +352,7 @@ def context_build(cases: list[Case]) -> Context:
         normaliser=normaliser,
         normaliser_version=f"{diagnosis_lib.VERSION}@{normaliser.fingerprint[:8]}",
         risk_model=model,
-        others=_other_applications(cases),
+        batch=cases,
         # Read in one batch: several times faster than one text at a time.
         matches=dict(zip([c.pk for c in cases], normaliser.match_many(c.diagnosis.text for c in cases), strict=True)),
     )
@@ -365,9 +368,11 @@ def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int, int]]:
     how many distinct channels or sources (platforms, foundations) they came through, and how many
     of them are crowdfunding campaigns."""
     by_person: dict[int, list[dict]] = {}
+    coded_now = {c.pk: c.icd10 for c in cases}  # the batch's codes as this verification set them
     for row in Case.objects.filter(person_id__in={c.person_id for c in cases}).values(
         "id", "person_id", "channel", "source", "icd10", "submitted_at"
     ):
+        row["icd10"] = coded_now.get(row["id"], row["icd10"])
         by_person.setdefault(row["person_id"], []).append(row)
     out = {}
     for case in cases:
@@ -424,10 +429,11 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
         return cases
     ctx = context_build(cases)
     stamp, versions = ctx.stamp(), {step.code: step.version(ctx)[:64] for step in CHECKS}
-    results, raised_by_case = [], {}
-    for case in cases:
-        raised: dict[str, str] = {}
-        for step in CHECKS:
+    results, raised_by_case = [], {case.pk: {} for case in cases}
+    # Step by step over the batch: a later step (risk) sees what an earlier one (diagnosis) set on
+    # every case of the batch, not only on the cases before it.
+    for step in CHECKS:
+        for case in cases:
             outcome = step.run(case, ctx)
             failed = not outcome.passed and step.flag is not None
             results.append(
@@ -441,9 +447,9 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
                 )  # fmt: skip
             )
             if failed:
-                raised[step.flag] = outcome.reason[:500]
+                raised_by_case[case.pk][step.flag] = outcome.reason[:500]
+    for case in cases:
         case.verified_with = stamp
-        raised_by_case[case.pk] = raised
     CheckResult.objects.bulk_create(
         results,
         update_conflicts=True,
@@ -454,8 +460,11 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
     blocked = [pk for pk, flags in flags_by_case.items() if any(f.active and f.code in BLOCKING_FLAGS for f in flags)]
     if blocked:
         proposals_supersede(cases=Case.objects.filter(pk__in=blocked), reason="a flag that bars aid was raised")
+    # The status as it is now, not as the caller loaded it: a case worker may have rejected the case meanwhile.
+    statuses = dict(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("pk", "status"))
     events = []
     for case in cases:
+        case.status = statuses.get(case.pk, case.status)
         previous = case.status
         if case.status != CaseStatus.REJECTED:
             case.status = _status_from(flags_by_case[case.pk])
@@ -473,6 +482,8 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
     for case in cases:
         case.updated_at = now
     execute_update(Case, _WRITTEN, [(*(getattr(c, f) for f in _WRITTEN[:-1]), now, c.pk) for c in cases])
+    # Never over a rejection, even one that lands between the read above and this write.
+    execute_update(Case, ("status",), [(c.status, c.pk) for c in cases], unless=("status", CaseStatus.REJECTED))
     execute_update(
         Diagnosis, ("matched_confidence",), [(c.diagnosis.matched_confidence, c.diagnosis.pk) for c in cases]
     )
@@ -481,7 +492,7 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
 
 
 # What verification sets on a case (updated_at last).
-_WRITTEN = ("status", "tier", "icd10", "disease_entry_id", "expected_cost", "expected_oop", "highest_oop",
+_WRITTEN = ("tier", "icd10", "disease_entry_id", "expected_cost", "expected_oop", "highest_oop",
             "cost_inputs", "risk_score", "risk_factors", "risk_model_version", "verified_with",
             "updated_at")  # fmt: skip
 
@@ -514,7 +525,8 @@ def _flags_sync_many(*, raised_by_case: dict[int, dict[str, str]], owned: frozen
                 changed.append(flag)
         for code in [code for code in flags if code in owned and code not in raised]:
             stale.append(flags.pop(code).pk)
-    CaseFlag.objects.bulk_create(new)
+    # A verifier running at the same moment (the worker and the nightly run) may have raised it too.
+    CaseFlag.objects.bulk_create(new, ignore_conflicts=True)
     execute_update(
         CaseFlag,
         ("reason", "overridden_at", "overridden_by_id", "override_reason"),

@@ -13,7 +13,9 @@ from cases.models import CaseFlag, CheckResult, DiseaseEntry, RiskModel
 from cases.services.exchange import export_lines
 from cases.services.verification import (
     case_queryset_for_verification,
+    case_reject,
     case_verify,
+    cases_verify,
     current_stamp,
     diagnosis_pick,
     flag_override,
@@ -178,3 +180,37 @@ def test_a_pap_request_is_judged_against_its_programs_terms():
     inflated = verified(request__amount="400000", **lung_pap)
     assert Flag.TARGET_EXCEEDS_COST in active_flags(inflated)
     assert "aid request 400,000 is 3.33 times the most the program gives" in reason(inflated, "cost")
+
+
+def test_a_verification_that_loaded_the_case_before_a_rejection_does_not_undo_it():
+    case = submit(case_payload())
+    loaded = list(case_queryset_for_verification().filter(pk=case.pk))  # a worker or the nightly run read it
+    case_reject(case=case, user=UserFactory(), reason="forged diagnosis certificate")
+    cases_verify(cases=loaded)
+    case.refresh_from_db()
+    assert case.status == "rejected"
+    assert list(case.events.values_list("code", flat=True))[-1] == "case.rejected"
+
+
+def test_risk_counts_only_the_same_persons_applications_for_a_related_illness():
+    patient = {**case_payload()["patient"], "name": "蒋文清"}
+    lung_case = submit(case_payload(patient=patient, diagnosis={"text": "肺腺癌", "icd10": "C34.1"}))
+    kidney = submit(
+        case_payload(patient=patient, channel="crowdfunding", diagnosis={"text": "尿毒症", "icd10": "N18.5"})
+    )
+    assert lung_case.person_id == kidney.person_id
+    # both pending, verified in one batch: each is coded before the other's risk counts it
+    batch = cases_verify(cases=list(case_queryset_for_verification().filter(pk__in=[lung_case.pk, kidney.pk])))
+    in_batch = {c.pk: c.risk_score for c in batch}
+    alone = {pk: case_verify(case=case_queryset_for_verification().get(pk=pk)).risk_score for pk in in_batch}
+    assert in_batch == alone  # a lung cancer is not another application for kidney failure, and back
+    from cases.services.verification import _other_applications
+
+    lung_again = submit(
+        case_payload(patient=patient, source="另一基金会", diagnosis={"text": "右肺腺癌", "icd10": "C34.9"})
+    )
+    everyone = cases_verify(cases=list(case_queryset_for_verification().filter(person=lung_case.person_id)))
+    counts = _other_applications(everyone)
+    assert counts[kidney.pk] == (0, 0, 0)
+    assert counts[lung_case.pk] == (1, 1, 0)  # the other lung-cancer application, from another source
+    assert lung_again.pk in counts
