@@ -39,25 +39,31 @@ time here: a flag only sends the case to review.
 
 Synthetic labelled data (`synthetic_dataset`), until real labels exist
 -----------------------------------------------------------------------
-No case in the generator carries its label in one feature; every sign of fraud also occurs in
-honest applications, and a fraudulent one shows only some of the signs. Assumptions:
+Generator ``risk-synthetic/2``. Its shares and weights are cases.lib.synthetic's where that
+generator has them (channels, household sizes, assistance, raiser relations, documents, identity
+numbers, repeat applications, platforms, money raised), imported rather than copied. No case in
+the generator carries its label in one feature; every sign of fraud also occurs in honest
+applications, and a fraudulent one shows only some of the signs. Assumptions:
 
 - Prevalence: 7% fraudulent or exaggerated (`FRAUD_SHARE`). Fraud leans towards crowdfunding
   (72% of fraud, 55% of honest applications), then foundation aid, then PAP.
-- Costs: an illness is drawn from representative (typical, high) cost pairs of the disease-cost
-  library (`COST_PROFILES`). The expected out-of-pocket is the typical cost times the share basic
-  insurance leaves (employee 24.4%, resident 40.3%, none 100%; domain.md, 2019 figures), ±15%.
-  The highest plausible out-of-pocket allows for the library's high figure and for care the
-  library leaves out (targeted drugs, transplant, travel, rehabilitation; the library's 2014
-  cancer costs of 60,000–100,000 against the 300,000–600,000 families report): expected ×
-  (high / typical) × 2.5 to 4.5. The features use ratios to these, so the absolute level matters
-  little. 5% of honest applications have an unknown diagnosis (free text nobody could code);
-  another 8% have a known diagnosis the library lacks, so no cost estimate.
-- Honest targets: a campaign asks for about 3.5 times the expected out-of-pocket (log-normal,
-  sd 0.45 in log), so mostly under the highest plausible amount; 12% ask for 0.9 to 2.5 times the
-  highest plausible amount (targeted drugs, transplants, CAR-T). Foundation requests are grants of
-  10,000–50,000; 5% ask 60,000–150,000. PAP requests are the programme's drug terms (54,000 to
-  220,000), so they are not evidence (see `features`).
+- Costs, exactly as production's cost check reports them: an illness is drawn from
+  cases.lib.synthetic.DISEASES with that generator's weights for the channel (PAP: the
+  programmes' indications), one of its diagnosis codes, and the library entry
+  ``disease_library.find_by_code`` gives for it; a hospital level (3A; 15% a city hospital, 3A/3B
+  or 2A, as synthetic places patients outside the municipalities); basic insurance by household;
+  a critical-illness payout (30% of upper-income households, 7% of others, 50,000-500,000).
+  ``costs.estimate`` (formula costs/1, the fund shares of ``costs.FUND_SHARES``) then gives the
+  expected and the highest plausible out-of-pocket. The expected one that the application carries
+  is after the payout, as production's is; targets are drawn around the one before it (the cost
+  of care). A childhood illness makes the patient a child; other patients are adults (55) or
+  elderly (25). 5% of honest applications have an unknown diagnosis (free text nobody could
+  code); another 8% have a known diagnosis the library lacks, so no cost estimate.
+- Honest targets: a campaign asks for about 3.5 times the expected out-of-pocket before any
+  payout (log-normal, sd 0.45 in log), so mostly under the highest plausible amount; 12% ask for
+  0.9 to 2.5 times the highest plausible amount (targeted drugs, transplants, CAR-T). Foundation
+  requests are grants of 10,000–50,000; 5% ask 60,000–150,000. PAP requests are the programme's
+  drug terms (54,000 to 220,000), so they are not evidence (see `features`).
 - Honest noise: each expected document is missing with the shares the platforms show
   (synthetic.DOCUMENT_SHARES: id card 10%, diagnosis certificate 8%, medical record 20%, asset
   declaration 15%); each required document 7%. 33% give no identity number. The raiser is
@@ -91,6 +97,7 @@ have produced them (the features and the JSON format stay).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -104,10 +111,10 @@ from typing import Any
 
 import numpy as np
 
-from cases.lib import synthetic, tiers
+from cases.lib import costs, disease_library, money, synthetic, tiers
 
 MODEL_FORMAT = "tongzhou-risk/1"
-GENERATOR_VERSION = "risk-synthetic/1"
+GENERATOR_VERSION = "risk-synthetic/2"
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 DEFAULT_SEED = 20261123
 
@@ -283,7 +290,7 @@ def _clip(x: float, low: float, high: float) -> float:
 
 
 def _money(value: float | Decimal | None) -> str:
-    return f"{float(value or 0):,.0f}"
+    return money.format_cny(value if isinstance(value, Decimal) else Decimal(str(value or 0)))
 
 
 def _times(a: float, b: float) -> str:
@@ -401,7 +408,7 @@ MIN_CONTRIBUTION = 0.2  # log-odds: smaller pushes are not worth a case worker's
 QUIET_BELOW = 0.1  # scores below this get the single "nothing unusual" factor
 
 
-@dataclass
+@dataclass(frozen=True)
 class RiskModel:
     """Standardised logistic regression: per-feature mean, spread and coefficient, and a threshold."""
 
@@ -420,9 +427,13 @@ class RiskModel:
     def __post_init__(self) -> None:
         if tuple(self.feature_names) != FEATURE_NAMES:
             raise ValueError("the model's features differ from this code's (retrain it)")
-        self._mean = np.asarray(self.mean, dtype=np.float64)
-        self._scale = np.asarray(self.scale, dtype=np.float64)
-        self._coef = np.asarray(self.coef, dtype=np.float64)
+        # Frozen, so the arrays and the version are worked out once (the version is read per scored case).
+        object.__setattr__(self, "_mean", np.asarray(self.mean, dtype=np.float64))
+        object.__setattr__(self, "_scale", np.asarray(self.scale, dtype=np.float64))
+        object.__setattr__(self, "_coef", np.asarray(self.coef, dtype=np.float64))
+        text = json.dumps(self._parameters(), sort_keys=True, separators=(",", ":"))
+        object.__setattr__(self, "_sha8", hashlib.sha256(text.encode()).hexdigest()[:8])
+        object.__setattr__(self, "_version", f"risk-{self.seed}-{self._sha8}")
 
     # -- identity --------------------------------------------------------------------------
 
@@ -438,12 +449,11 @@ class RiskModel:
 
     @property
     def sha8(self) -> str:
-        text = json.dumps(self._parameters(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:8]
+        return self._sha8
 
     @property
     def version(self) -> str:
-        return f"risk-{self.seed}-{self.sha8}"
+        return self._version
 
     # -- JSON ------------------------------------------------------------------------------
 
@@ -607,7 +617,7 @@ def train(*, n: int = 20_000, seed: int = DEFAULT_SEED, test_share: float = 0.25
     threshold = _best_f1_threshold(np.round(out_of_fold, 4), y_train)
 
     mean, scale, coef, intercept = fit(x_train, y_train)
-    model = RiskModel(
+    fitted = RiskModel(
         feature_names=FEATURE_NAMES,
         mean=tuple(_r(v) for v in mean),
         scale=tuple(_r(v) for v in scale),
@@ -616,14 +626,14 @@ def train(*, n: int = 20_000, seed: int = DEFAULT_SEED, test_share: float = 0.25
         threshold=threshold,
         seed=seed,
     )
-    p_test = model.probabilities(x_test)
+    p_test = fitted.probabilities(x_test)
     predicted = p_test >= threshold
     tp = int((predicted & (y_test == 1)).sum())
     fp = int((predicted & (y_test == 0)).sum())
     fn = int((~predicted & (y_test == 1)).sum())
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    model.metrics = {
+    metrics = {
         "precision": round(precision, 4),
         "recall": round(recall, 4),
         "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
@@ -638,8 +648,8 @@ def train(*, n: int = 20_000, seed: int = DEFAULT_SEED, test_share: float = 0.25
         "n_test": len(y_test),
         "positives_share": round(float(y.mean()), 4),
     }
-    model.trained_on = {"data": GENERATOR_VERSION, "n": n, "seed": seed, "test_share": test_share}
-    return model
+    trained_on = {"data": GENERATOR_VERSION, "n": n, "seed": seed, "test_share": test_share}
+    return dataclasses.replace(fitted, metrics=metrics, trained_on=trained_on)
 
 
 def _best_f1_threshold(p: np.ndarray, y: np.ndarray) -> float:
@@ -664,66 +674,29 @@ def _r(value: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 FRAUD_SHARE = 0.07
-CHANNEL_WEIGHTS = {
-    0: {"crowdfunding": 55, "foundation_aid": 30, "pap": 15},
-    1: {"crowdfunding": 72, "foundation_aid": 22, "pap": 6},
-}
-# Representative (typical, high) costs in CNY from the disease-cost library, weighted roughly by
-# how often they reach the service.
-COST_PROFILES = {
-    "common_cancer": (80_000, 100_000, 30),
-    "cerebral_haemorrhage": (88_000, 200_000, 15),
-    "uraemia_year": (95_000, 132_000, 12),
-    "acute_leukaemia": (400_000, 1_000_000, 10),
-    "childhood_leukaemia": (387_000, 500_000, 6),
-    "lymphoma": (150_000, 1_500_000, 5),
-    "brain_injury": (122_000, 300_000, 6),
-    "burns": (224_000, 500_000, 3),
-    "aplastic_anaemia": (274_000, 500_000, 2),
-    "congenital_heart_child": (38_000, 65_000, 4),
-    "myocardial_infarction": (31_000, 52_000, 3),
-    "cml_year": (30_000, 150_000, 2),
-    "transplant": (364_000, 1_000_000, 2),
-}
-_COST_PROFILE_WEIGHTS = {k: v[2] for k, v in COST_PROFILES.items()}
-OOP_SHARE = {"employee": 1 - 0.756, "resident": 1 - 0.597, "none": 1.0}
+CHANNEL_WEIGHTS = {0: synthetic.CHANNEL_WEIGHTS, 1: {"crowdfunding": 72, "foundation_aid": 22, "pap": 6}}
 SHARE_DIAGNOSIS_UNKNOWN = 0.05
 SHARE_COST_UNKNOWN = 0.08  # known diagnosis the library lacks
 SHARE_EXPENSIVE_TREATMENT = 0.12
-SHARE_SEVERAL_APPLICATIONS = 0.08
+SHARE_SEVERAL_APPLICATIONS = synthetic.SHARE_PERSONS_WITH_SEVERAL_CASES
 SHARE_INCONSISTENT_HONEST = 0.01
-SHARE_ID_NUMBER_GIVEN = {0: 0.67, 1: 0.55}
+SHARE_ID_NUMBER_GIVEN = {0: synthetic.SHARE_ID_NUMBER_SHOWN, 1: 0.55}
 SHARE_ASSETS_DECLARED = {"crowdfunding": 0.92, "foundation_aid": 0.25, "pap": 0.25}
 PROFILE_WEIGHTS = {
     "crowdfunding": {"hardship": 20, "sandwich": 68, "upper": 12},
     "foundation_aid": {"hardship": 34, "sandwich": 63, "upper": 3},
     "pap": {"hardship": 28, "sandwich": 64, "upper": 8},
 }
-ASSISTANCE_WEIGHTS = {"dibao": 45, "jiandang": 20, "dibao_edge": 25, "tekun": 10}
-HOUSEHOLD_SIZE_WEIGHTS = {1: 4, 2: 14, 3: 30, 4: 27, 5: 15, 6: 7, 7: 3}
-AGE_GROUP_WEIGHTS = {"child": 20, "adult": 55, "elderly": 25}
+ASSISTANCE_WEIGHTS = synthetic.ASSISTANCE_WEIGHTS
+HOUSEHOLD_SIZE_WEIGHTS = synthetic.HOUSEHOLD_SIZE_WEIGHTS
+ADULT_AGE_GROUP_WEIGHTS = {"adult": 55, "elderly": 25}  # a childhood illness makes the patient a child
 RELATION_WEIGHTS = {
-    "child": {"parent": 88, "sibling": 3, "other": 9},
-    "adult": {"self": 30, "spouse": 28, "parent": 8, "child": 10, "sibling": 13, "other": 11},
-    "elderly": {"child": 58, "spouse": 15, "self": 7, "sibling": 6, "other": 14},
+    "child": synthetic.RELATION_WEIGHTS_CHILD,
+    "adult": synthetic.RELATION_WEIGHTS_ADULT,
+    "elderly": synthetic.RELATION_WEIGHTS_ELDERLY,
 }
 DOCUMENT_SHARES = synthetic.DOCUMENT_SHARES  # how often each document comes with an application
-# Required-document lists of the demo programmes (cases.lib.synthetic.PROGRAMS).
-REQUIRED_DOCUMENTS = {
-    "crowdfunding": ((),),
-    "foundation_aid": (
-        ("id_card", "diagnosis_certificate", "medical_record", "income_proof"),
-        ("household_register", "diagnosis_certificate", "medical_record", "hospital_invoice"),
-        ("id_card", "household_register", "diagnosis_certificate", "hospital_invoice", "dibao_certificate"),
-        ("id_card", "diagnosis_certificate"),
-        (),
-    ),
-    "pap": (
-        ("id_card", "diagnosis_certificate", "prescription", "income_proof"),
-        ("id_card", "diagnosis_certificate", "prescription"),
-    ),
-}
-SHARE_REQUIRED_PRESENT = 0.93
+SHARE_REQUIRED_PRESENT = synthetic.SHARE_REQUIRED_DOCUMENT_PRESENT
 FRAUD_DOCUMENT_FACTOR = 0.85  # fraudulent applications come with documents a little less often
 SCHEME_WEIGHTS = {
     "crowdfunding": {"inflated": 35, "assets": 25, "income": 10, "duplicate": 18, "fabricated": 12},
@@ -731,47 +704,94 @@ SCHEME_WEIGHTS = {
     "pap": {"income": 50, "duplicate": 30, "fabricated": 20},
 }
 SHARE_SECOND_SCHEME = 0.4
-PLATFORMS = 4  # crowdfunding platforms a person could use
+PLATFORMS = len(synthetic.CROWDFUNDING_PLATFORMS)  # crowdfunding platforms a person could use
 FOUNDATION_SOURCES = 6
 PAP_SOURCES = 3
 
 
+def _required_documents() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The demo programmes' required-document lists by channel (cases.lib.synthetic.PROGRAMS).
+
+    A campaign names no programme, and a foundation application may name none (the empty list).
+    """
+    lists: dict[str, list[tuple[str, ...]]] = {"crowdfunding": [()], "foundation_aid": [()], "pap": []}
+    for program in synthetic.PROGRAMS:
+        lists[program.channel].append(tuple(program.required_documents))
+    return {channel: tuple(found) for channel, found in lists.items()}
+
+
+REQUIRED_DOCUMENTS = _required_documents()
+
+
+@dataclass(frozen=True)
+class _Illness:
+    entry: disease_library.Entry  # the library entry production's cost check would use for this code
+    childhood: bool
+
+
+@lru_cache(maxsize=1)
+def _illness_weights() -> dict[str, dict[_Illness, float]]:
+    """Library entries by channel, weighted as cases.lib.synthetic weights its illnesses.
+
+    Each illness of synthetic.DISEASES spreads its weight over its diagnosis codes; a code is
+    costed with the entry production finds for it (disease_library.find_by_code). Illnesses the
+    library lacks are left out here (`SHARE_COST_UNKNOWN` stands for them). PAP applications come
+    from the programmes' indications, weighted as synthetic.PAP_PROGRAM_WEIGHTS.
+    """
+    entries = disease_library.default_entries()
+    pap_weights = {synthetic.PAP_INDICATION[ref]: w for ref, w in synthetic.PAP_PROGRAM_WEIGHTS.items()}
+    out: dict[str, dict[_Illness, float]] = {"crowdfunding": {}, "foundation_aid": {}, "pap": {}}
+    for disease in synthetic.DISEASES:
+        codes = [code for _, code in disease.variants if code]
+        for code in codes:
+            entry = disease_library.find_by_code(entries, code)
+            if entry is None:
+                continue
+            illness = _Illness(entry, disease.childhood)
+            for channel, weight in (
+                ("crowdfunding", disease.weight_crowdfunding),
+                ("foundation_aid", disease.weight_foundation),
+                ("pap", pap_weights.get(disease.key, 0)),
+            ):
+                if weight:
+                    out[channel][illness] = out[channel].get(illness, 0.0) + weight / len(codes)
+    return out
+
+
+def _hospital_level(rng: random.Random) -> str:
+    """As cases.lib.synthetic places patients: a provincial or national 3A hospital, sometimes a city one."""
+    if rng.random() < synthetic.SHARE_CITY_HOSPITAL:
+        return rng.choice(("3A", "3B")) if rng.random() < 0.6 else "2A"
+    return "3A"
+
+
+@lru_cache(maxsize=4096)
+def _estimate(entry: disease_library.Entry, level: str, insurance: str, payout: int | None) -> costs.CostEstimate:
+    """costs.estimate exactly as production's cost check calls it."""
+    return costs.estimate(entry=entry, hospital_level=level, insurance=insurance, critical_illness_payout=payout)
+
+
 def synthetic_dataset(n: int, seed: int) -> tuple[list[RiskInputs], list[int]]:
     """n labelled applications (1 = fraudulent or exaggerated), deterministic in seed."""
-    cases, labels, _ = _synthetic(n, seed)
-    return cases, labels
-
-
-def _synthetic(n: int, seed: int) -> tuple[list[RiskInputs], list[int], list[str]]:
-    """As synthetic_dataset, with each case's fraud schemes ("+"-joined; "" for honest ones)."""
     rng = random.Random(seed)
     generator = _Generator(rng)
-    cases, labels, schemes = [], [], []
+    cases, labels = [], []
     for _ in range(n):
         label = int(rng.random() < FRAUD_SHARE)
         cases.append(generator.case(label))
         labels.append(label)
-        schemes.append("+".join(sorted(generator.schemes)))
-    return cases, labels, schemes
+    return cases, labels
 
 
 class _Generator:
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.schemes: set[str] = set()
 
     def chance(self, share: float) -> bool:
         return self.rng.random() < share
 
     def weighted(self, weights: Mapping[Any, float]) -> Any:
-        """As rng.choices(keys, weights)[0], drawing the same number, without its list building."""
-        point = self.rng.random() * (sum(weights.values()) + 0.0)
-        running = 0.0
-        for key, weight in weights.items():
-            running += weight
-            if point < running:
-                return key
-        return key
+        return self.rng.choices(tuple(weights), tuple(weights.values()))[0]
 
     def log_uniform(self, low: float, high: float) -> float:
         return math.exp(self.rng.uniform(math.log(low), math.log(high)))
@@ -779,22 +799,27 @@ class _Generator:
     def case(self, label: int) -> RiskInputs:
         rng = self.rng
         channel = self.weighted(CHANNEL_WEIGHTS[label])
-        schemes = self.schemes = set()
+        schemes: set[str] = set()
         if label:
             schemes.add(self.weighted(SCHEME_WEIGHTS[channel]))
             if self.chance(SHARE_SECOND_SCHEME):
                 schemes.add(self.weighted(SCHEME_WEIGHTS[channel]))
 
-        # Illness and cost.
-        age_group = self.weighted(AGE_GROUP_WEIGHTS)
+        # Illness and cost: a library entry, costed by costs.estimate as production does.
+        illness = self.weighted(_illness_weights()[channel])
+        age_group = "child" if illness.childhood else self.weighted(ADULT_AGE_GROUP_WEIGHTS)
         profile = self.weighted(PROFILE_WEIGHTS[channel])
         size = self.weighted(HOUSEHOLD_SIZE_WEIGHTS)
         if age_group == "child":
             size = max(size, 3)
         insurance = self.insurance(age_group, profile)
-        typical, high, _ = COST_PROFILES[self.weighted(_COST_PROFILE_WEIGHTS)]
-        expected = typical * OOP_SHARE[insurance] * rng.uniform(0.85, 1.15)
-        highest = expected * (high / typical) * rng.uniform(2.5, 4.5)
+        level = _hospital_level(rng)
+        payout = None
+        if self.chance(0.30 if profile == "upper" else 0.07):
+            payout = rng.randint(5, 50) * 10_000
+        # The cost of care before any payout anchors what the family asks; highest_oop never counts a payout.
+        cost = _estimate(illness.entry, level, insurance, None)
+        expected, highest = float(cost.expected_oop), float(cost.highest_oop)
         diagnosis_known = not self.chance(SHARE_DIAGNOSIS_UNKNOWN)
         fabricated = "fabricated" in schemes
         if fabricated and self.chance(0.55):
@@ -837,9 +862,6 @@ class _Generator:
         if channel == "crowdfunding":
             # Families launch a campaign once treatment has eaten most of their savings.
             savings = min(savings, int(min(request, highest) * rng.uniform(0, 0.6)))
-        payout = None
-        if self.chance(0.30 if profile == "upper" else 0.07):
-            payout = rng.randint(5, 50) * 10_000
         if "income" in schemes:
             if self.chance(0.5):
                 car = rng.randint(50, 300) * 1_000
@@ -868,7 +890,7 @@ class _Generator:
         raised = None
         if channel == "crowdfunding" and self.chance(0.95):
             share = min(rng.random(), rng.random()) * 1.05
-            raised = Decimal(min(int(request * share), 800_000))
+            raised = Decimal(min(int(request * share), synthetic.MAX_RAISED))
 
         # Raiser.
         relation = None
@@ -897,11 +919,13 @@ class _Generator:
         if fabricated and self.chance(0.6):
             id_given = False
 
+        # What production's cost check reports: the expected out-of-pocket after the declared payout.
+        reported = _estimate(illness.entry, level, insurance, payout) if cost_known else None
         return RiskInputs(
             channel=channel,
             request_amount=Decimal(request),
-            expected_oop=Decimal(round(expected)) if cost_known else None,
-            highest_oop=Decimal(round(highest)) if cost_known else None,
+            expected_oop=reported.expected_oop if reported else None,
+            highest_oop=reported.highest_oop if reported else None,
             annual_income=Decimal(income),
             household_size=size,
             dibao_status=status,
@@ -961,7 +985,7 @@ class _Generator:
             kinds = [self.weighted({"crowdfunding": 75, "foundation_aid": 20, "pap": 5}) for _ in range(count)]
         elif self.chance(SHARE_SEVERAL_APPLICATIONS):
             count = 1 if self.chance(0.75) else 2
-            kinds = [self.weighted({"crowdfunding": 30, "foundation_aid": 50, "pap": 20}) for _ in range(count)]
+            kinds = [self.weighted(synthetic.EXTRA_CHANNEL_WEIGHTS) for _ in range(count)]
         else:
             return 0, 0, 0
         own = (channel, 0)
