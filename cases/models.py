@@ -114,6 +114,9 @@ class Case(models.Model):
     expected_cost = MoneyField(_("expected cost"), null=True, blank=True)
     expected_oop = MoneyField(_("expected out-of-pocket"), null=True, blank=True)
     highest_oop = MoneyField(_("highest plausible out-of-pocket"), null=True, blank=True)
+    # The most the amount asked can plausibly be: highest_oop, or for a PAP its program's terms.
+    # Matching counts a case flagged target_exceeds_cost as asking only this much.
+    amount_bound = MoneyField(_("plausible amount"), null=True, blank=True)
     # Every input of the cost formula, so that a figure can be explained and recomputed.
     cost_inputs = models.JSONField(_("cost formula inputs"), default=dict, blank=True)
     # The versions of checks, library and models the case was last verified with; the nightly run

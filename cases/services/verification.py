@@ -165,7 +165,7 @@ def check_diagnosis(case: Case, ctx: Context) -> Outcome:
 def check_cost(case: Case, ctx: Context) -> Outcome:
     """Expected cost and out-of-pocket from the library entry, and whether the amount asked fits them."""
     entry = case.disease_entry
-    case.expected_cost = case.expected_oop = case.highest_oop = None
+    case.expected_cost = case.expected_oop = case.highest_oop = case.amount_bound = None
     case.cost_inputs = {}
     if entry is None:
         return Outcome(True, "no library entry for the illness: expected cost unknown, the amount is not checked")
@@ -183,6 +183,7 @@ def check_cost(case: Case, ctx: Context) -> Outcome:
         estimate.expected_cost, estimate.expected_oop, estimate.highest_oop,
     )  # fmt: skip
     case.cost_inputs = estimate.inputs
+    case.amount_bound = estimate.highest_oop
     program = case.target_program
     if case.channel == Channel.PAP and program is not None and program.cycle_value:
         return _pap_terms_check(case, program)
@@ -197,6 +198,7 @@ def _pap_terms_check(case: Case, program) -> Outcome:
     catches an inflated PAP request)."""
     cycles = (program.paid_cycles or 0) + (program.free_cycles or 0) or 1
     most = program.cycle_value * cycles
+    case.amount_bound = most
     ratio = (case.request_amount / most).quantize(Decimal("0.01"))
     shown = f"aid request {format_cny(case.request_amount)} is {ratio} times"
     terms = f"{cycles} cycles × {format_cny(program.cycle_value)} of program {program.ref} ({format_cny(most)})"
@@ -492,7 +494,7 @@ def cases_verify(*, cases: list[Case], user=None, actor_label: str = "") -> list
 
 
 # What verification sets on a case (updated_at last).
-_WRITTEN = ("tier", "icd10", "disease_entry_id", "expected_cost", "expected_oop", "highest_oop",
+_WRITTEN = ("tier", "icd10", "disease_entry_id", "expected_cost", "expected_oop", "highest_oop", "amount_bound",
             "cost_inputs", "risk_score", "risk_factors", "risk_model_version", "verified_with",
             "updated_at")  # fmt: skip
 

@@ -40,8 +40,8 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
             "case_id", flat=True
         )
     )
-    # An amount far above any plausible out-of-pocket cost asks, for matching, only that cost,
-    # until a case worker overrides the flag.
+    # An amount far above what is plausible (the illness's highest out-of-pocket, a PAP program's
+    # terms) asks, for matching, only that much, until a case worker overrides the flag.
     inflated = set(
         CaseFlag.objects.filter(case__in=cases, code=Flag.TARGET_EXCEEDS_COST, overridden_at__isnull=True).values_list(
             "case_id", flat=True
@@ -53,8 +53,8 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
             person_id=c["person_id"],
             category=category(c["icd10"]) if c["icd10"] else "",
             submitted_at=c["submitted_at"],
-            request_amount=min(c["request_amount"], c["highest_oop"])
-            if c["id"] in inflated and c["highest_oop"] is not None
+            request_amount=min(c["request_amount"], c["amount_bound"])
+            if c["id"] in inflated and c["amount_bound"] is not None
             else c["request_amount"],
             raised=c["campaign__raised"] or ZERO,
             awarded=awarded.get(c["id"], ZERO),
@@ -62,7 +62,7 @@ def episode_rows(*, person_ids: list[int] | None = None) -> tuple[list[CaseRow],
             rejected=c["status"] == CaseStatus.REJECTED,
         )
         for c in cases.values(
-            "id", "person_id", "icd10", "submitted_at", "request_amount", "highest_oop", "campaign__raised", "status"
+            "id", "person_id", "icd10", "submitted_at", "request_amount", "amount_bound", "campaign__raised", "status"
         )
     ]
     aid_rows = [

@@ -180,6 +180,9 @@ def test_a_pap_request_is_judged_against_its_programs_terms():
     inflated = verified(request__amount="400000", **lung_pap)
     assert Flag.TARGET_EXCEEDS_COST in active_flags(inflated)
     assert "aid request 400,000 is 3.33 times the most the program gives" in reason(inflated, "cost")
+    need_compute_all()
+    inflated.refresh_from_db()
+    assert inflated.need == Decimal("120000")  # matching counts only what the program's terms allow
 
 
 def test_a_verification_that_loaded_the_case_before_a_rejection_does_not_undo_it():
