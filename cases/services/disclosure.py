@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from cases.choices import CaseStatus, Channel, Flag
-from cases.lib import idnumber
-from cases.models import Case, CheckResult, DisbursementPlan
+from cases.lib import idnumber, money
+from cases.models import Case, CaseFlag, CheckResult
 from cases.services.sql import execute_update
 
 # Checks whose outcome the public sees, with their reason; the others are summed up by the status.
@@ -31,17 +31,31 @@ def disclosure_tokens_sync(case_ids: list[int]) -> None:
 
 
 def disclosed_cases() -> QuerySet[Case]:
+    """Everything a page shows, in a fixed number of queries; the encrypted numbers are never loaded."""
     return (
         Case.objects.filter(channel=Channel.CROWDFUNDING, consent_public_disclosure=True)
         .exclude(disclosure_token=None)
         .exclude(status=CaseStatus.PENDING)
-        .select_related("campaign", "household", "diagnosis", "disease_entry")
+        .select_related("campaign", "household", "diagnosis", "disease_entry", "disbursement_plan")
+        .defer(
+            "patient_id_number",
+            "patient_phone",
+            "campaign__raiser_id_number",
+            "campaign__raiser_phone",
+            "disbursement_plan__payee_account",
+        )  # fmt: skip
+        .prefetch_related(
+            Prefetch("checks", CheckResult.objects.filter(check_code__in=PUBLIC_CHECKS), to_attr="public_checks"),
+            Prefetch(
+                "flags", CaseFlag.objects.filter(overridden_at__isnull=True).order_by("code"), to_attr="open_flags"
+            ),
+        )
         .order_by("-submitted_at", "pk")
     )
 
 
 def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else money.fmt(value)
 
 
 def _public_reason(case: Case, result: CheckResult) -> str:
@@ -56,24 +70,20 @@ def _public_reason(case: Case, result: CheckResult) -> str:
 
 
 def disclosure_of(case: Case) -> dict:
-    """The public record of one case, as the JSON view returns it and the HTML view shows it."""
-    household, diagnosis, entry = case.household, case.diagnosis, case.disease_entry
-    checks = {c.check_code: c for c in CheckResult.objects.filter(case=case, check_code__in=PUBLIC_CHECKS)}
-    flags = [
-        {"code": f.code, "label": str(Flag(f.code).label)}
-        for f in case.flags.filter(overridden_at__isnull=True).order_by("code")
-    ]
-    plan = DisbursementPlan.objects.filter(case=case).first()
+    """The public record of one case (loaded by disclosed_cases()), as the JSON view returns it and
+    the HTML views show it."""
+    household, entry = case.household, case.disease_entry
+    checks = {c.check_code: c for c in case.public_checks}
+    flags = [{"code": f.code, "label": str(Flag(f.code).label)} for f in case.open_flags]
+    plan = getattr(case, "disbursement_plan", None)
     return {
         "case": case.disclosure_token,
         "platform": case.source,
         "submitted_at": case.submitted_at.date().isoformat(),
         "patient": {"name": idnumber.mask_name(case.patient_name), "id_number": case.patient_id_masked or None},
-        "illness": {
-            "name": entry.name_zh if entry else diagnosis.text,
-            "icd10": case.icd10 or None,
-        },
-        "hospital": diagnosis.hospital or None,
+        # The library's name, never the partner's free text, which nobody has read for personal data.
+        "illness": {"name": entry.name_zh if entry else None, "icd10": case.icd10 or None},
+        "hospital": case.diagnosis.hospital or None,
         "target": _money(case.request_amount),
         "raised": _money(case.campaign.raised),
         "asset_declaration": {

@@ -15,16 +15,17 @@ def disclosed(**extra):
     import datetime as dt
 
     number = id_number_for(dt.date(1970, 5, 6), sex="M")
+    lung = {"text": "右肺腺癌IV期", "icd10": "C34.1", "hospital": "河南省肿瘤医院", "hospital_level": "3A"}
+    fields = {"diagnosis": lung, **extra}
     payload = case_payload(
         channel="crowdfunding",
         patient={"name": "欧阳建国", "birth_date": "1970-05-06", "sex": "M", "province": "41", "id_number": number,
                  "phone": "13812345678", "city": "郑州"},
-        diagnosis={"text": "右肺腺癌IV期", "icd10": "C34.1", "hospital": "河南省肿瘤医院", "hospital_level": "3A"},
         request__amount="300000",
         raised="123456.78",
         household__assets={"houses": 1, "car_value": "50000", "financial_assets": "30000"},
         consent={"public_disclosure": True},
-        **extra,
+        **fields,
     )  # fmt: skip
     case = submit(payload)
     return case_verify(case=case_queryset_for_verification().get(pk=case.pk)), number
@@ -65,5 +66,21 @@ def test_no_consent_no_page_and_withdrawing_consent_takes_it_down(client):
 
 def test_foundation_cases_are_never_disclosed(client):
     case = submit(case_payload(consent={"public_disclosure": True}))
+    case_verify(case=case_queryset_for_verification().get(pk=case.pk))
     assert case.disclosure_token is None
-    assert client.get(reverse("disclosure:list")).status_code == 200
+    assert client.get(reverse("disclosure:list-json")).json()["cases"] == []
+    assert case.patient_name not in client.get(reverse("disclosure:list")).content.decode()
+
+
+def test_the_list_costs_the_same_few_queries_for_many_cases_and_never_shows_unread_free_text(
+    client, django_assert_max_num_queries
+):
+    for _ in range(6):
+        disclosed()
+    unread, _ = disclosed(diagnosis={"text": "病情待查，联系人张三13900001111", "hospital": "县医院"})
+    with django_assert_max_num_queries(8):  # count, page, two prefetches: not a query per case
+        data = client.get(reverse("disclosure:list-json")).json()
+    assert data["count"] == 7
+    row = next(c for c in data["cases"] if c["case"] == unread.disclosure_token)
+    assert row["illness"] == {"name": None, "icd10": None}
+    assert "13900001111" not in client.get(reverse("disclosure:list")).content.decode()
