@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from cases.admin_base import EncryptedDeferredMixin, ReadOnlyAdmin, ReadOnlyInline
 from cases.admin_verification import CaseVerificationAdminMixin
 from cases.choices import Flag
 from cases.errors import CaseError
@@ -48,26 +49,6 @@ class CaseActionForm(ReasonActionForm):
 
 class RevealForm(forms.Form):
     field = forms.ChoiceField(choices=[(field, label) for field, (label, _mask) in REVEALABLE.items()])
-
-
-class EncryptedDeferredMixin:
-    """Lists and pages show the stored masks; leaving the encrypted columns unloaded means they never decrypt."""
-
-    encrypted_fields: tuple[str, ...] = ()
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer(*self.encrypted_fields)
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class DocumentInline(ReadOnlyInline):
@@ -400,19 +381,6 @@ class AidRecordAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ("name", "user")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A record kept by the services (an audit trail, a ledger): looked at in the admin, never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AccessLog)

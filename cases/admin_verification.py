@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cases.admin_base import EncryptedDeferredMixin, ReadOnlyAdmin, ReadOnlyInline
 from cases.choices import Channel, DocumentType
 from cases.errors import CaseError
 from cases.lib import money
@@ -81,8 +82,8 @@ class CaseVerificationAdminMixin:
         ]
 
     def _case_or_404(self, request, object_id) -> Case:
-        case = Case.objects.select_related("diagnosis", "campaign", "household").filter(pk=object_id).first()
-        if case is None or not str(object_id).isdigit() or not self.has_view_permission(request, case):
+        case = self.get_object(request, object_id)  # the admin's own look-up: masks only, nothing decrypted
+        if case is None or not self.has_view_permission(request, case):
             raise Http404
         return case
 
@@ -136,19 +137,11 @@ class CaseVerificationAdminMixin:
         return self._form_page(request, case, form, _("Plan the payout"), summary)
 
 
-class InstalmentInline(admin.TabularInline):
+class InstalmentInline(ReadOnlyInline):
     model = Instalment
-    extra = 0
-    can_delete = False
     fields = ("seq", "amount", "purpose", "status", "evidence_type", "evidence_ref", "released_by", "released_at",
               "release_link")  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("release"))
     def release_link(self, obj):
@@ -161,7 +154,7 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(DisbursementPlan)
-class DisbursementPlanAdmin(admin.ModelAdmin):
+class DisbursementPlanAdmin(EncryptedDeferredMixin, ReadOnlyAdmin):
     """Plans are made from a case's page and released instalment by instalment; nothing here edits them."""
 
     list_display = ("case", "staged", "payee_kind", "payee_name", "total", "released_total", "instalment_count",
@@ -173,18 +166,7 @@ class DisbursementPlanAdmin(admin.ModelAdmin):
                        "created_at")  # fmt: skip
     fields = readonly_fields
     inlines = (InstalmentInline,)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("payee_account")
-
-    def has_add_permission(self, request):
-        return False  # from the case's page, which knows the rule
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    encrypted_fields = ("payee_account",)
 
     def get_urls(self):
         release = path("<int:plan_id>/release/<int:seq>/", self.admin_site.admin_view(self.release_view),
@@ -216,16 +198,10 @@ class DisbursementPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(RiskModel)
-class RiskModelAdmin(admin.ModelAdmin):
+class RiskModelAdmin(ReadOnlyAdmin):
     list_display = ("version", "active", "trained_on", "created_at", "precision", "recall")
     fields = ("version", "active", "trained_on", "metrics", "created_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False  # `manage.py train_risk_model`
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    readonly_fields = fields  # made by `manage.py train_risk_model`, never deleted: cases name their version
 
     @admin.display(description=_("precision"))
     def precision(self, obj):

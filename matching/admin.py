@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from cases.admin import ReadOnlyAdmin
+from cases.admin_base import ReadOnlyAdmin
 from cases.models import Case
 from cases.services.intake import cases_reverify
 from matching.models import Award, Episode, Foundation, FoundationMember, MatchRun, Program, Proposal

@@ -48,7 +48,6 @@ class StagedRule:
     staged: bool
     raised: Decimal
     disclosure_complete: bool
-    missing: tuple[str, ...]  # what the disclosure lacks
     reason: str
 
 
@@ -84,7 +83,7 @@ def staged_rule(case: Case) -> StagedRule:
         why = f"below {format_cny(STAGED_IF_UNDISCLOSED)}" if raised < STAGED_IF_UNDISCLOSED else "disclosure complete"
         reason = f"raised {shown}, {why}: may be paid in one instalment"
         staged = False
-    return StagedRule(staged=staged, raised=raised, disclosure_complete=not missing, missing=missing, reason=reason)
+    return StagedRule(staged=staged, raised=raised, disclosure_complete=not missing, reason=reason)
 
 
 def _payable(case: Case) -> None:
@@ -164,6 +163,8 @@ def instalment_release(*, instalment: Instalment, evidence_type: str, evidence_r
     instalment = Instalment.objects.select_for_update().get(pk=instalment.pk)
     case = Case.objects.select_related("campaign", "household").get(pk=plan.case_id)
     _payable(case)
+    if user is not None and plan.created_by_id == user.pk:
+        raise CaseError("whoever planned the payout cannot release it: another reviewer must")
     if instalment.status == Instalment.Status.RELEASED:
         raise CaseError(f"instalment {instalment.seq} of case {case.ref} was already released")
     earlier = plan.instalments.filter(seq__lt=instalment.seq, status=Instalment.Status.PLANNED).order_by("seq").first()

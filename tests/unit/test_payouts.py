@@ -1,5 +1,6 @@
 """Staged payouts: the rule of domain.md held by the service and by the database."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -7,10 +8,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from cases.errors import CaseError
+from cases.lib.exchange import BlacklistInput
 from cases.models import CaseEvent, DisbursementPlan, Instalment
 from cases.services.disbursement import instalment_release, staged_rule
+from cases.services.intake import blacklist_add
 from cases.services.roles import payout_reviewer_group
-from tests.factories import UserFactory, case_payload, payout_plan, submit
+from cases.services.verification import case_queryset_for_verification, case_verify
+from tests.factories import UserFactory, case_payload, id_number_for, payout_plan, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +88,10 @@ def test_the_database_refuses_a_plan_that_breaks_the_rule_whatever_wrote_it():
 def test_instalments_are_released_in_order_once_against_evidence():
     made = plan(campaign("350000"))
     first, second = made.instalments.order_by("seq")
+    with pytest.raises(CaseError, match="whoever planned the payout cannot release it"):
+        instalment_release(
+            instalment=first, evidence_type="hospital_invoice", evidence_ref="INV-1", user=made.created_by
+        )
     reviewer = UserFactory()
     with pytest.raises(CaseError, match="instalment 1 must be released before instalment 2"):
         instalment_release(instalment=second, evidence_type="hospital_invoice", evidence_ref="INV-1", user=reviewer)
@@ -116,6 +124,12 @@ def test_a_campaign_that_crossed_the_line_after_planning_is_held_until_planned_a
 def test_a_blacklisted_or_foundation_case_gets_no_plan():
     with pytest.raises(CaseError, match="not a crowdfunding campaign"):
         plan(submit(case_payload()))
+    raiser = id_number_for(dt.date(1980, 1, 2), sex="M", n=7)
+    blacklist_add(data=BlacklistInput(id_number=raiser, name="王大伟", reason="虚构病情筹款", since=None))
+    case = campaign("350000", raiser={"name": "王大伟", "relation": "parent", "id_number": raiser})
+    case_verify(case=case_queryset_for_verification().get(pk=case.pk))
+    with pytest.raises(CaseError, match="a flag that bars aid .*blacklisted"):
+        plan(case)
 
 
 def test_case_workers_plan_and_payout_reviewers_release(client, worker):
