@@ -2,7 +2,8 @@ from celery import shared_task
 
 from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify
 
-# Cases verified in one transaction by verify_cases.
+# Cases verified together, in one transaction: their results, flags and statuses are written in a
+# few bulk queries.
 VERIFY_CHUNK = 200
 
 

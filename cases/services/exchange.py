@@ -75,9 +75,10 @@ def import_lines(
     for batch in _batches(enumerate(lines, start=1), IMPORT_BATCH):
         with transaction.atomic():
             importer.batch(batch, on_line=on_line)
-        # Committed: verify what changed, on a worker (in this process when no broker is configured).
+        # Verify what changed, on a worker (in this process when no broker is configured).
         if importer.touched:
-            verify_cases.delay(importer.touched)
+            # After commit even when a caller wraps the import in its own transaction.
+            transaction.on_commit(lambda ids=importer.touched: verify_cases.delay(ids))
             importer.touched = []
     return importer.report
 

@@ -411,6 +411,7 @@ def case_queryset_for_verification():
             "pap_application__program",
         )
         .prefetch_related("documents")
+        .defer("patient_phone", "campaign__raiser_phone")  # verification never reads phones: never decrypted
         .annotate(blacklist_hit=Exists(listed))
     )
 

@@ -22,15 +22,13 @@ from cases.models import Case, CheckResult
 from cases.services.identity import identities_resolve_all, persons_prune
 from cases.services.intake import aid_link_persons
 from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify, current_stamp
+from cases.tasks import VERIFY_CHUNK
 from matching.choices import RunStatus
 from matching.models import MatchRun, Program
 from matching.services.need import need_compute_all
 from matching.services.proposals import proposals_make, proposals_supersede
 
 logger = logging.getLogger(__name__)
-
-# Cases verified together: their results, flags and statuses are written in a few bulk queries.
-VERIFY_CHUNK = 200
 
 
 class RunAlreadyInProgress(Exception):
@@ -50,10 +48,11 @@ def run_start(*, trigger: str) -> MatchRun:
         raise RunAlreadyInProgress("another nightly run is in progress") from None
 
 
-def cases_to_verify() -> tuple[list[int], dict[str, int]]:
+def cases_to_verify() -> tuple[list[int], set[int], str, dict[str, int]]:
     """Pending cases; cases verified under another library, normaliser, formula or model (a case
     worker edited the library, a new model was trained); and cases whose person has a newer
-    application, which changes what the risk score counts."""
+    application, which changes what the risk score counts. Returns the ids, those of the last kind,
+    the current stamp and a count for each reason."""
     stamp = current_stamp()
     newest_other = (
         Case.objects.filter(person_id=OuterRef("person_id"))
