@@ -2,9 +2,13 @@
 
 A campaign that raised 300,000 CNY or more, or 50,000 CNY or more with incomplete disclosure, is paid
 to the hospital's account in instalments after review, never to the family. This module is the only
-way a plan is made or an instalment released; the database refuses a plan that breaks the rule
-(`plan_staged_follows_rule`, `plan_staged_pays_hospital_in_instalments`) and any release past the
-plan's total (`plan_released_within_total`), whatever wrote it.
+way a plan is made or an instalment released. The database refuses, whatever wrote it, a plan whose
+`staged` disagrees with the raised amount and disclosure it records (`plan_staged_follows_rule`), a
+staged plan that pays the family or counts fewer than two instalments
+(`plan_staged_pays_hospital_in_instalments`), and a `released_total` past the plan's total
+(`plan_released_within_total`). `total`, `instalment_count` and `released_total` are counters this
+module keeps in the same transaction as the instalments, as `Program.awarded_total` is kept with
+awards: a row written around the service could make them disagree with the instalments.
 """
 
 from __future__ import annotations

@@ -72,10 +72,6 @@ def test_the_ways_people_write_a_diagnosis_find_entry_and_code_confidently(norma
     assert normaliser.known(match) and 0.0 <= match.confidence <= 1.0
 
 
-def test_the_category_is_the_first_three_characters_of_the_code(normaliser):
-    assert normaliser.match("CML慢性期").category == "C92"
-
-
 @pytest.mark.parametrize("text", ["今天天气很好", "待查", "不详", "感冒", "诊断不明", "请帮帮我们"])
 def test_a_text_that_names_no_library_illness_falls_below_the_threshold(normaliser, text):
     match = normaliser.match(text)
@@ -108,7 +104,6 @@ def test_the_code_rules_fit_the_library():
     entries = disease_library.load()
     rules = load_codes(entries)
     by_key = {entry.key: entry for entry in entries}
-    assert {rule.key for rule in rules} <= set(by_key)
     assert default_code(by_key["acute_myeloid_leukaemia"], rules) == "C92.0"
     assert default_code(by_key["spinal_muscular_atrophy"], rules) == "G12"  # the category its codes share
     assert default_code(by_key["chronic_myeloid_leukaemia"], rules) == "C92.1"  # its only code
@@ -123,6 +118,5 @@ def test_a_code_rule_outside_its_entry_is_refused(tmp_path):
 
 def test_the_normaliser_is_built_once_per_library(normaliser):
     assert library_normaliser() is normaliser
-    assert library_normaliser().threshold == DEFAULT_THRESHOLD
     stricter = library_normaliser(threshold=0.9)
     assert stricter.threshold == 0.9 and normaliser.threshold == DEFAULT_THRESHOLD
