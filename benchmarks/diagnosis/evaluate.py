@@ -26,7 +26,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.diagnosis import EVAL_SET, FRESH_SET, WRITERS, load_eval_set, normalise_for_overlap, overlapping
+from benchmarks.diagnosis import BLIND_SET, EVAL_SET, FRESH_SET, WRITERS, load_eval_set, normalise_for_overlap, overlapping
 from cases.lib import disease_library
 from cases.lib.diagnosis import DEFAULT_THRESHOLD, Normaliser, clean, load_codes, training_names
 
@@ -108,8 +108,9 @@ def main() -> None:
     parser.add_argument("--show-test-misses", action="store_true", help="print test-half mistakes too")
     parser.add_argument("--half", choices=("dev", "test", "all"), default="all",
                         help="dev: the half looked at while improving; test: the other half")  # fmt: skip
-    parser.add_argument("--set", choices=("eval", "fresh"), default="eval",
-                        help="eval: eval_set.csv; fresh: fresh_set.csv, written blind afterwards")  # fmt: skip
+    parser.add_argument("--set", choices=("eval", "fresh", "blind"), default="eval",
+                        help="eval: eval_set.csv; fresh: fresh_set.csv, written blind afterwards; "
+                             "blind: blind_set.csv, written blind again and read whole, without its mistakes")  # fmt: skip
     parser.add_argument("--chart", type=Path, help="write an SVG bar chart of accuracy per half and writer")
     args = parser.parse_args()
 
@@ -120,16 +121,24 @@ def main() -> None:
     built = time.perf_counter() - started
     covered = {code[:3] for entry in entries for code in disease_library.codes_of(entry)}
 
-    examples = load_eval_set(FRESH_SET if args.set == "fresh" else EVAL_SET)
+    examples = load_eval_set({"eval": EVAL_SET, "fresh": FRESH_SET, "blind": BLIND_SET}[args.set])
     copies = overlapping(examples, training_texts(entries, codes))
-    if copies and args.set == "fresh":
+    if copies and args.set != "eval":
         # Written blind, a few texts happen to be a library name word for word: not held out, so not counted.
-        print(f"{len(copies)} fresh texts equal a library name and are left out: {[c.text for c in copies]}")
+        print(f"{len(copies)} {args.set} texts equal a library name and are left out: {[c.text for c in copies]}")
         examples = [ex for ex in examples if ex not in copies]
     elif copies:
         raise SystemExit(f"{len(copies)} evaluation texts equal a training name: {[c.text for c in copies][:10]}")
-    halves = HALVES if args.half == "all" else (args.half,)
-    examples = [ex for ex in examples if half(ex.text) in halves]
+    if args.set == "blind":
+        # one group: it is only for reporting, so it has no dev half and its mistakes are not printed
+        def split(text: str) -> str:
+            return "blind"
+
+        halves = ("blind",)
+    else:
+        split = half
+        halves = HALVES if args.half == "all" else (args.half,)
+    examples = [ex for ex in examples if split(ex.text) in halves]
 
     started = time.perf_counter()
     matches = normaliser.match_many(ex.text for ex in examples)
@@ -146,7 +155,7 @@ def main() -> None:
     right_confidences = defaultdict(list)
     by_category = defaultdict(Counter)
     for example, match in zip(examples, matches, strict=True):
-        h, category = half(example.text), example.icd10_category
+        h, category = split(example.text), example.icd10_category
         known = normaliser.known(match)
         ok = known and match.category == category
         groups = [h, f"{h} {example.writer}"] + ([f"{h} covered"] if category in covered else [])
@@ -180,11 +189,12 @@ def main() -> None:
                 print(f"        {writer:<8} {right[group]}/{total[group]} = {right[group] / total[group]:.3f}")
                 bars.append((group, right[group] / total[group], total[group]))
 
-    outside = [row for row in load_outside() if half(row["text"]) in halves]
+    outside_halves = HALVES if args.set == "blind" else halves
+    outside = [row for row in load_outside() if half(row["text"]) in outside_halves]
     outside_matches = normaliser.match_many(row["text"] for row in outside)
     names = {normalise_for_overlap(n) for n in training_texts(entries, codes)}
     print("texts outside the library (outside.csv), share below the threshold:")
-    for h in halves:
+    for h in outside_halves:
         rows = [(r, m) for r, m in zip(outside, outside_matches, strict=True) if half(r["text"]) == h]
         low = sum(not normaliser.known(m) for _, m in rows)
         print(f"  {h:<5} {low}/{len(rows)} = {low / max(len(rows), 1):.3f}")
@@ -213,10 +223,10 @@ def main() -> None:
     if weak:
         print("categories with a wrong row (dev; with --show-test-misses, both halves): " + " ".join(
             f"{c}({by_category[c]['right']}/{by_category[c]['rows']})" for c in weak))  # fmt: skip
-    shown = [m for m in misses if args.show_test_misses or half(m[0].text) == "dev"]
+    shown = [m for m in misses if args.show_test_misses or split(m[0].text) == "dev"]
     for example, match in shown[: args.misses]:
         got = f"{match.code} {match.key} {match.confidence:.2f} via {match.matched!r}" if match else "nothing"
-        print(f"  miss ({half(example.text)}): {example.text!r} [{example.icd10_category}] -> {got}")
+        print(f"  miss ({split(example.text)}): {example.text!r} [{example.icd10_category}] -> {got}")
     hidden = len(misses) - len(shown)
     if hidden:
         print(f"  ({hidden} test-half mistakes not shown; --show-test-misses prints them)")

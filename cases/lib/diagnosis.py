@@ -47,11 +47,12 @@ from pathlib import Path
 
 import numpy as np
 
-from cases.lib import disease_library
+from cases.lib import disease_library, neoplasm
 
 VERSION = "diagnosis-tfidf-logreg/2"
 DEFAULT_THRESHOLD = 0.56  # chosen on the dev halves of eval_set.csv and outside.csv (benchmarks/diagnosis)
 CLAUSE_MARGIN = 0.15
+RULE_CONFIDENCE = 0.9  # a site and a behaviour named in words (cases/lib/neoplasm.py)
 SOUND_WEIGHT = 1.0
 CODES_PATH = Path(__file__).resolve().parent.parent / "data" / "diagnosis_codes.csv"
 CODES_COLUMNS = ("key", "code", "names", "qualifiers", "with")
@@ -84,6 +85,8 @@ _REGIONAL = [
         (r"(?<=[肺肝肾脾胃脑])(?:部|脏)(?!分)", ""),  # 肺部, 肺脏: the organ
         (r"胰(?:头|体|尾|颈)部?", "胰腺"),
         (r"血液透析|血透", "透析"),
+        (r"(?:摔|撞|压|砸|跌|碰)断|骨头断", "骨折"),  # "大腿骨摔断了": a fracture
+        (r"非外伤性|非创伤性", "自发性"),
         (r"(?<=[\u4e00-\u9fff])氏(?=[\u4e00-\u9fff])", ""),  # 尤文氏肉瘤, 巴金森氏症, 高雪氏病
     )
 ]
@@ -94,7 +97,7 @@ _FAB = {
     "4": "急性粒单核细胞白血病", "5": "急性单核细胞白血病", "6": "急性红白血病", "7": "急性巨核细胞白血病",
 }  # fmt: skip
 _FAB_TYPE = re.compile(r"(?:(?:AML|ANLL)[-\s]*|(?<![A-Z0-9]))M([0-7])[AB]?(?![0-9])")
-_LEUKAEMIA_CONTEXT = re.compile(r"白血|AML|ANLL|APL|急粒|急非淋")
+_LEUKAEMIA_CONTEXT = re.compile(r"白血|AML|ANLL|APL|急粒|急髓|急非淋")
 _GENERIC_LEUKAEMIA = re.compile(
     r"急性髓系白血病|急性髓细胞性?白血病|急性非淋巴细胞白血病|急性白血病|AML|ANLL|(?<![系粒核红巨淋胞性])白血病"
 )
@@ -122,6 +125,7 @@ _NOISE = [
         r"(?<=[脸头手脚腿背胸肚身])上|被",  # "脸上被烫伤": on the face
         r"(?:上|里)?长(?:了)?(?:一个|个|一些|些)?(?=[\u4e00-\u9fff]*[瘤癌])",  # "肝上长了个瘤子"
         r"导致|引起",
+        r"S/P|(?<![A-Z])X\s*\d+(?![\d.])",  # "s/p TACE x3": status post, three times
         r"[了的呢吧啊呀]",  # particles
         r"(?:左|右|双)侧",
     )
@@ -179,6 +183,14 @@ _ENGLISH = {
     "CLEFT": "裂", "LIP": "唇", "PALATE": "腭", "SYNDROME": "综合征", "MYELODYSPLASTIC": "骨髓增生异常",
     "EXCESS": "", "BLASTS": "", "BLAST": "", "CRISIS": "", "PHASE": "", "CHILD": "", "PUGH": "", "MUTATION": "",
     "POSITIVE": "", "NEGATIVE": "", "KAPPA": "", "LAMBDA": "", "ON-TREATMENT": "",
+    # clinical shorthand for a cancer by its organ, and for a bleed
+    "HCC": "肝细胞癌", "NSCLC": "非小细胞肺癌", "SCLC": "小细胞肺癌", "LUAD": "肺腺癌", "LUSC": "肺鳞癌",
+    "NPC": "鼻咽癌", "RCC": "肾细胞癌", "CCRCC": "肾透明细胞癌", "ICC": "肝内胆管癌", "PTC": "甲状腺乳头状癌",
+    "ESCC": "食管鳞癌", "CRC": "结直肠癌", "PDAC": "胰腺导管腺癌", "TNBC": "三阴性乳腺癌", "GBM": "胶质母细胞瘤",
+    "ICH": "脑出血", "SAH": "蛛网膜下腔出血", "PUTAMEN": "壳核", "THALAMUS": "丘脑", "PONTINE": "脑桥",
+    # what was done or measured, not what the illness is
+    "TACE": "", "RFA": "", "VATS": "", "TURBT": "", "ESD": "", "EMR": "", "GCS": "", "ECOG": "", "PS": "",
+    "LUMINAL": "", "HER": "", "EGFR": "", "ALK": "", "KRAS": "",
 }  # fmt: skip
 _ENGLISH_WORD = re.compile(r"[A-Z]{2,}")
 _ENGLISH_STAGE = re.compile(r"STAGE\s*(?:[IVX]+|[0-4])[A-C]?\d?")
@@ -237,14 +249,20 @@ def _fab(value: str) -> str:
     return value if replaced or "白血" in value else f"{name} {value}"
 
 
-def clean(text: str) -> str:
-    """The part of a diagnosis that names the illness, folded for comparison."""
+def fold(text: str) -> str:
+    """The text in one script and language, everything else kept: simplified Chinese, mainland
+    terms, Latin upper case, English words and FAB types to the Chinese names, "Ca" to 癌."""
     value = _fold_script(text)
     value = _ENGLISH_STAGE.sub(" ", value)
     value = _EXTENT.sub(" 大面积 ", value)
     value = _fab(value)
     value = _ENGLISH_WORD.sub(lambda m: _ENGLISH.get(m.group(), m.group()), value)
-    value = _CA.sub("癌", value)
+    return _CA.sub("癌", value)
+
+
+def clean(text: str) -> str:
+    """The part of a diagnosis that names the illness, folded for comparison."""
+    value = fold(text)
     for pattern in _NOISE:
         value = pattern.sub(" ", value)
     value = _WRITER.sub(" ", value)
@@ -393,6 +411,9 @@ _WRAPPERS = (
     "{}化疗中", "{}，没钱治疗", "{}维持治疗", "{}术后复查", "{}入院", "病理：{}",
 )  # fmt: skip
 _CAUSES = ("车祸", "车祸伤", "交通事故伤", "高处坠落伤", "意外伤害")
+SEQUELA_KEY = "severe_stroke_sequelae"
+_STROKES = ("I60", "I61", "I62", "I63", "I64")
+_LATE = re.compile(r"后遗症|陈旧性")
 _SEQUELA_OF = {
     "intracerebral_haemorrhage": "I69.1",
     "cerebral_infarction": "I69.3",
@@ -584,6 +605,7 @@ class Normaliser:
         self.threshold = threshold
         self.entries = tuple(entries)
         self.codes = tuple(codes) if codes is not None else load_codes(self.entries)
+        self._by_key = {entry.key: entry for entry in self.entries}
         texts, labels, weights = _augmented(self.entries, self.codes)
         self.classes = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.classes)}
@@ -662,11 +684,11 @@ class Normaliser:
 
     def match_many(self, texts: Iterable[str]) -> list[Match | None]:
         texts = list(texts)
-        readings = [(clean(t), clauses(t), asides(t)) for t in texts]
-        flat = list(dict.fromkeys(r for whole, parts, inside in readings for r in (whole, *parts, *inside) if r))
+        readings = [(fold(t), clean(t), clauses(t), asides(t)) for t in texts]
+        flat = list(dict.fromkeys(r for _, whole, parts, inside in readings for r in (whole, *parts, *inside) if r))
         scored = dict(zip(flat, self._score(flat), strict=True)) if flat else {}
         out: list[Match | None] = []
-        for whole, parts, inside in readings:
+        for folded, whole, parts, inside in readings:
             if not whole and not inside:
                 out.append(None)
                 continue
@@ -685,10 +707,59 @@ class Normaliser:
                 # what is in brackets only when the rest does not say enough
                 if best[1] < self.threshold and scored[part][1] > best[1]:
                     best = scored[part]
+            best = self._refined(best, [scored[part] for part in (*parts, *inside)])
             index, confidence, nearest = best
             key, code = self.classes[index]
-            out.append(Match(key, code, round(min(max(confidence, 0.0), 1.0), 4), nearest))
+            match = Match(key, code, round(min(max(confidence, 0.0), 1.0), 4), nearest)
+            out.append(self._weighed(neoplasm.read(folded), self._sequela(folded, match)))
         return out
+
+    def _refined(self, best: tuple[int, float, str], parts: list[tuple[int, float, str]]) -> tuple[int, float, str]:
+        """A clause or aside that names a narrower illness inside the reading's entry says which one:
+        "孩子白血病复发了，是急淋" is the ALL, "中风了（脑梗）" the infarction."""
+        key, code = self.classes[best[0]]
+        for part in parts:
+            part_key, part_code = self.classes[part[0]]
+            if (
+                part_key
+                and part_key != key
+                and part_code[:3] != code[:3]
+                and part[1] >= self.threshold
+                and _covers(self._by_key[key], part_code)
+            ):
+                return (part[0], max(best[1], part[1]), part[2])
+        return best
+
+    def _sequela(self, folded: str, match: Match) -> Match:
+        """A stroke written with "后遗症" or "陈旧性" anywhere is its late effect (I69), not the stroke."""
+        sequela = _SEQUELA_OF.get(match.key) or (_SEQUELA_OF["stroke"] if match.category in _STROKES else None)
+        if not sequela or SEQUELA_KEY not in self._by_key or not _LATE.search(folded):
+            return match
+        return Match(SEQUELA_KEY, sequela, match.confidence, match.matched)
+
+    def _weighed(self, reading: neoplasm.Reading | None, match: Match | None) -> Match | None:
+        """The model's reading weighed against the site and behaviour the words name (cases/lib/neoplasm.py).
+
+        They agree: the more specific code and at least RULE_CONFIDENCE. They differ: the words win
+        (a model that has not seen "（乙状结肠）中分化腺癌" guesses), under the model's entry when it
+        covers the code, else the most specific entry that does. Words naming a site and behaviour no
+        entry covers (most benign tumours) leave the model's reading below the threshold.
+        """
+        if reading is None or match is None:
+            return match
+        code = reading.code
+        if reading.behaviour == "unknown_primary" and self.known(match) and match.code.startswith("C"):
+            return match  # "癌" with no site the reader knows: the model may know a misspelt one
+        if match.category == code[:3]:
+            # the words' code when it says more: C18.7 (sigmoid) over C18, not C34.9 (unspecified) over C34
+            says_more = len(code) > len(match.code) and not code.endswith(".9")
+            better = code if says_more and _covers(self._by_key[match.key], code) else match.code
+            return Match(match.key, better, max(match.confidence, RULE_CONFIDENCE), match.matched)
+        covering = [entry.key for entry in disease_library.find_all_by_code(self.entries, code)]
+        if not covering:
+            return Match(match.key, match.code, min(match.confidence, self.threshold - 0.01), match.matched)
+        key = match.key if match.key in covering else covering[0]
+        return Match(key, code, RULE_CONFIDENCE, f"{reading.term}:{reading.behaviour}")
 
     def known(self, match: Match | None) -> bool:
         return match is not None and match.confidence >= self.threshold
@@ -734,7 +805,9 @@ def _code_digest() -> tuple[str, list[str]]:
     from importlib.metadata import version
 
     packages = ("scikit-learn", "numpy", "scipy", "opencc", "pypinyin")
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), [version(p) for p in packages]
+    sources = (Path(__file__), Path(neoplasm.__file__), neoplasm.SITES_PATH)
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+    return digest, [version(p) for p in packages]
 
 
 @functools.lru_cache(maxsize=4)

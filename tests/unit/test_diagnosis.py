@@ -62,7 +62,7 @@ def test_stage_type_side_histology_script_and_spread_are_folded_away(text, folde
         ("法洛四联症", "congenital_heart_disease_child", "Q21.3"),
         ("AML-M5", "acute_myeloid_leukaemia", "C93.0"),
         ("急性肾功能衰竭", "acute_kidney_injury", "N17"),
-        ("左股骨骨肉瘤", "osteosarcoma", "C40"),
+        ("左股骨骨肉瘤", "osteosarcoma", "C40.2"),
     ],
 )
 def test_the_ways_people_write_a_diagnosis_find_entry_and_code_confidently(normaliser, text, key, code):

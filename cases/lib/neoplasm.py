@@ -1,0 +1,184 @@
+"""A tumour named by where it is and how it behaves: "（乙状结肠）中分化腺癌" is C18.7.
+
+Most serious-illness applications are cancers, and a cancer is written as a site and a behaviour,
+in any order and with any amount of histology, stage and treatment between them:
+"（右肺上叶）穿刺活检：腺癌 cT2aN1M0", "外婆肺上长了个瘤子，穿刺说是恶性的", "肛管鳞状细胞癌",
+"肝转移癌（原发灶不明）". ICD-10 codes these by the same two things (chapter II is a table of
+sites by behaviour), so a reader that knows the sites reads texts no list of names holds.
+
+``cases/data/neoplasm_sites.csv`` lists the sites (terms as hospitals, families and Taiwan or Hong
+Kong hospitals write them) with their malignant, in situ, benign, uncertain and secondary codes.
+:func:`read` finds the behaviour words and the site each one belongs to:
+
+- the primary site is the one nearest a malignant word in its clause (before it first, as Chinese
+  writes "肺腺癌"; else after it, as pathology writes "腺癌（右肺上叶）"), never a site named as a
+  spread ("骨转移", "转移至肝");
+- a text that names only spreads and says the primary is unknown is coded to the first spread's
+  secondary code (C77-C79); one that names no site at all and says the primary is unknown, C80;
+- type words that decide the code themselves (leukaemia, lymphoma, myeloma, the blastomas,
+  melanoma, glioma…) are left to the model: "胃MALT淋巴瘤" is C88, not C16.
+
+It returns a :class:`Reading` or None. The normaliser weighs it against its model
+(``cases/lib/diagnosis.py``). Pure Python; no Django.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cases.lib import icd10
+
+SITES_PATH = Path(__file__).resolve().parent.parent / "data" / "neoplasm_sites.csv"
+SITES_COLUMNS = ("site", "terms", "malignant", "in_situ", "benign", "uncertain", "secondary")
+BEHAVIOURS = ("malignant", "in_situ", "benign", "uncertain", "secondary")
+
+
+class SitesError(ValueError):
+    """A row of the sites file that cannot be used: the row, the field and why."""
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    terms: tuple[str, ...]
+    malignant: str
+    in_situ: str
+    benign: str
+    uncertain: str
+    secondary: str
+
+    def code(self, behaviour: str) -> str:
+        return getattr(self, behaviour)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the words say: a code, the behaviour it was read as and the site term that gave it."""
+
+    code: str
+    behaviour: str  # one of BEHAVIOURS, or "unknown_primary" (C80)
+    term: str  # the site as written (folded), "" for C80
+
+
+def load_sites(path: Path | str = SITES_PATH) -> tuple[Site, ...]:
+    path = Path(path)
+    sites = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != SITES_COLUMNS:
+            raise SitesError(f"{path}: header must be {','.join(SITES_COLUMNS)}")
+        for raw in reader:
+            value = {c: (raw.get(c) or "").strip() for c in SITES_COLUMNS}
+            terms = tuple(t.strip().upper() for t in value["terms"].split("|") if t.strip())
+            if not terms:
+                raise SitesError(f"{path}, row {reader.line_num}, terms: no term")
+            for behaviour in BEHAVIOURS:
+                code = value[behaviour]
+                if code and not icd10.who_known(code):
+                    raise SitesError(f"{path}, row {reader.line_num}, {behaviour}: {code!r} is not a WHO ICD-10 code")
+            if not value["malignant"]:
+                raise SitesError(f"{path}, row {reader.line_num}, malignant: empty")
+            sites.append(Site(value["site"], terms, *(value[b] for b in BEHAVIOURS)))
+    return tuple(sites)
+
+
+@functools.lru_cache(maxsize=2)
+def _lexicon(path: str = str(SITES_PATH)) -> tuple[dict[str, Site], re.Pattern]:
+    by_term: dict[str, Site] = {}
+    for site in load_sites(path):
+        for term in site.terms:
+            by_term.setdefault(term, site)  # the first row naming a term keeps it
+    # longest first, so that 肾上腺 is not read as 肾, nor 乙状结肠 as 结肠; Latin terms as whole words
+    alternatives = [
+        rf"(?<![A-Z]){re.escape(t)}(?![A-Z])" if re.search(r"[A-Z]", t) else re.escape(t)
+        for t in sorted(by_term, key=len, reverse=True)
+    ]
+    return by_term, re.compile("|".join(alternatives))
+
+
+# Words whose characters name a site but which say how a tumour is built, or another tissue:
+# 甲状腺乳头状癌 is not a cancer of the nipple (乳头), 尿路上皮癌（膀胱） not of the urinary tract.
+_NOT_SITES = re.compile(
+    r"乳头状|尿路上皮|移行细胞|鳞状上皮|腺上皮|基底节区?|骨髓|小叶(?=癌)|导管(?=[内原]?[^管]{0,2}癌)|"
+    r"神经内分泌|淋巴管|血管(?=肉瘤|瘤)|印戒细胞|脑膜(?=炎)|头颈部?|全身|多处|多发|软?骨(?=肉瘤)|子宫内膜样|肝样|肠型"
+)
+# Type words that decide the code themselves (the library's entries name them): left to the model.
+_TYPES = re.compile(
+    r"白血|淋巴瘤|淋巴组织|霍奇金|骨髓瘤|浆细胞|母细胞瘤|黑色?素瘤|胶质|星形细胞|少突|室管膜|髓母|组织细胞|"
+    r"骨髓增生|MDS|MALT|DLBCL|NHL|LCH|间皮瘤|畸胎瘤|生殖细胞|精原细胞|绒毛膜|葡萄胎|滋养细胞|胸腺瘤|"
+    r"神经纤维瘤|错构瘤|卡波西|KAPOSI"
+)
+# A behaviour that is certainly malignant. "瘤" alone is not (脑瘤 may be benign); "恶性" with it is.
+_MALIGNANT = re.compile(r"癌|肉瘤|恶性(?=肿瘤|瘤|的|$|[，,。；;）)])")
+_IN_SITU = re.compile(r"原位|CIN\s*(?:3|III|Ⅲ)|高级别鳞状上皮内病变|HSIL")
+_BENIGN = re.compile(r"良性|腺瘤|肌瘤|纤维瘤|脂肪瘤|血管瘤|神经鞘瘤|脑膜瘤|乳头状瘤")
+_UNCERTAIN = re.compile(r"交界性|低度恶性潜能|动态未定|性质未定")
+# A site named as where the tumour spread: "骨转移", "转移至肝", "肝多发转移", "肝转移癌".
+_SPREAD_AFTER = re.compile(r"^[^，,。；;（）()癌瘤肿]{0,4}?转移")
+_SPREAD_BEFORE = re.compile(r"(?:转移至|转移到|转移于|侵犯|累及|浸润)[^，,。；;]{0,3}$")
+_UNKNOWN_PRIMARY = re.compile(
+    r"原发(?:灶|部位|病灶)?(?:不明|未明|不详|未知|待查|待定|未找到|找不到|不清|说不清)|"
+    r"(?:不清楚?|说不清|找不到|不知道)[^，,。]{0,4}原发|CUP(?![A-Z])"
+)
+_CLAUSE = re.compile(r"[，,。；;\n]")
+
+
+def read(folded: str, *, path: Path | str = SITES_PATH) -> Reading | None:
+    """The site and behaviour a folded text names (see diagnosis.fold), or None when it does not say both.
+
+    ``folded`` is the text after script folding and English-to-Chinese: upper case, simplified,
+    brackets and punctuation kept (they mark clauses and asides).
+    """
+    if not folded or _TYPES.search(folded):
+        return None
+    by_term, pattern = _lexicon(str(path))
+    masked = _NOT_SITES.sub(lambda m: "#" * len(m.group()), folded)
+    sites = []  # (start, end, site, is_spread)
+    for found in pattern.finditer(masked):
+        start, end = found.span()
+        spread = bool(_SPREAD_AFTER.match(masked[end:]) or _SPREAD_BEFORE.search(masked[:start]))
+        sites.append((start, end, by_term[found.group()], spread))
+    malignant = [m.start() for m in _MALIGNANT.finditer(masked)]
+    if malignant:
+        primaries = [s for s in sites if not s[3]]
+        for position in malignant:
+            site = _nearest(masked, primaries, position)
+            if site is not None:
+                behaviour = "in_situ" if _IN_SITU.search(masked) and site[2].in_situ else "malignant"
+                return Reading(site[2].code(behaviour), behaviour, folded[site[0] : site[1]])
+        if not _UNKNOWN_PRIMARY.search(masked):
+            return None
+        spreads = [s for s in sites if s[3] and s[2].secondary]
+        if spreads:
+            first = spreads[0]
+            return Reading(first[2].secondary, "secondary", folded[first[0] : first[1]])
+        return Reading("C80.9", "unknown_primary", "") if not sites else None
+    for behaviour, words in (("in_situ", _IN_SITU), ("uncertain", _UNCERTAIN), ("benign", _BENIGN)):
+        for found in words.finditer(masked):
+            candidates = [s for s in sites if s[2].code(behaviour)]
+            inside = [s for s in candidates if found.start() <= s[0] and s[1] <= found.end()]  # 脑膜瘤
+            site = inside[0] if inside else _nearest(masked, candidates, found.start())
+            if site is not None:
+                return Reading(site[2].code(behaviour), behaviour, folded[site[0] : site[1]])
+    return None
+
+
+def _nearest(text: str, sites: Sequence[tuple], position: int):
+    """The site of a behaviour word at ``position``: in its clause, the nearest before it, else after it."""
+    clause_start = max((m.end() for m in _CLAUSE.finditer(text, 0, position)), default=0)
+    following = _CLAUSE.search(text, position)
+    clause_end = following.start() if following else len(text)
+    before = [s for s in sites if clause_start <= s[0] and s[1] <= position]
+    if before:
+        return max(before, key=lambda s: s[1])
+    after = [s for s in sites if position <= s[0] and s[1] <= clause_end]
+    if after:
+        return min(after, key=lambda s: s[0])
+    # "外婆肺上长了个瘤子，穿刺说是恶性的": the only site named before, in an earlier clause
+    earlier = [s for s in sites if s[1] <= clause_start]
+    return earlier[-1] if len({s[2].key for s in earlier}) == 1 else None
