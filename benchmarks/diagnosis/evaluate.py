@@ -26,7 +26,15 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.diagnosis import BLIND_SET, EVAL_SET, FRESH_SET, WRITERS, load_eval_set, normalise_for_overlap, overlapping
+from benchmarks.diagnosis import (
+    BLIND_SET,
+    EVAL_SET,
+    FRESH_SET,
+    WRITERS,
+    load_eval_set,
+    normalise_for_overlap,
+    overlapping,
+)
 from cases.lib import disease_library
 from cases.lib.diagnosis import DEFAULT_THRESHOLD, Normaliser, clean, load_codes, training_names
 
@@ -109,8 +117,8 @@ def main() -> None:
     parser.add_argument("--half", choices=("dev", "test", "all"), default="all",
                         help="dev: the half looked at while improving; test: the other half")  # fmt: skip
     parser.add_argument("--set", choices=("eval", "fresh", "blind"), default="eval",
-                        help="eval: eval_set.csv; fresh: fresh_set.csv, written blind afterwards; "
-                             "blind: blind_set.csv, written blind again and read whole, without its mistakes")  # fmt: skip
+                        help="eval: eval_set.csv; fresh: fresh_set.csv, written blind afterwards; blind: "
+                             "blind_set.csv, written blind again, read whole, mistakes not shown")  # fmt: skip
     parser.add_argument("--chart", type=Path, help="write an SVG bar chart of accuracy per half and writer")
     args = parser.parse_args()
 
