@@ -59,6 +59,11 @@ def training_texts(entries, codes) -> list[str]:
     return names + [clean(n) for n in names]
 
 
+def takes_entry(normaliser: Normaliser, match) -> bool:
+    """Whether a reading gives a library entry: confident and not a code alone (子宫肌瘤 is D25, no entry)."""
+    return normaliser.known(match) and bool(match.key)
+
+
 def choose_threshold(right_confidences: list[float], outside_confidences: list[float]) -> float:
     """The middle of the widest interval of thresholds that keeps the most dev rows right and outside texts below.
 
@@ -201,18 +206,18 @@ def main() -> None:
     outside = [row for row in load_outside() if half(row["text"]) in outside_halves]
     outside_matches = normaliser.match_many(row["text"] for row in outside)
     names = {normalise_for_overlap(n) for n in training_texts(entries, codes)}
-    print("texts outside the library (outside.csv), share below the threshold:")
+    print("texts outside the library (outside.csv), share given no entry (below the threshold, or a code alone):")
     for h in outside_halves:
         rows = [(r, m) for r, m in zip(outside, outside_matches, strict=True) if half(r["text"]) == h]
-        low = sum(not normaliser.known(m) for _, m in rows)
+        low = sum(not takes_entry(normaliser, m) for _, m in rows)
         print(f"  {h:<5} {low}/{len(rows)} = {low / max(len(rows), 1):.3f}")
         for r, m in rows:
-            if normaliser.known(m):
+            if takes_entry(normaliser, m):
                 print(f"        above: {r['text']!r} ({r['kind']}) -> {m.code} {m.key} {m.confidence:.2f}")
     if outside_matches:
         leaked = [r["text"] for r in outside if normalise_for_overlap(r["text"]) in names]
         print(f"  outside texts equal to a library name: {len(leaked)}")
-    dev_outside = [m.confidence if m else 0.0 for r, m in zip(outside, outside_matches, strict=True)
+    dev_outside = [m.confidence if m and m.key else 0.0 for r, m in zip(outside, outside_matches, strict=True)
                    if half(r["text"]) == "dev"]  # fmt: skip
     probes = load_eval_set(PROBES)
     probe_matches = normaliser.match_many(p.text for p in probes)

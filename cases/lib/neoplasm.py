@@ -110,13 +110,27 @@ _NOT_SITES = re.compile(
 # Type words that decide the code themselves (the library's entries name them): left to the model.
 _TYPES = re.compile(
     r"白血|淋巴瘤|淋巴组织|霍奇金|骨髓瘤|浆细胞|母细胞瘤|黑色?素瘤|胶质|星形细胞|少突|室管膜|髓母|组织细胞|"
-    r"骨髓增生|MDS|MALT|DLBCL|NHL|LCH|间皮瘤|畸胎瘤|生殖细胞|精原细胞|绒毛膜|葡萄胎|滋养细胞|胸腺瘤|"
+    r"骨髓增生|MDS|MALT|DLBCL|NHL|LCH|间皮瘤|绒毛膜|葡萄胎|滋养细胞|胸腺瘤|"
     r"神经纤维瘤|错构瘤|卡波西|KAPOSI"
 )
 # A behaviour that is certainly malignant. "瘤" alone is not (脑瘤 may be benign); "恶性" with it is.
-_MALIGNANT = re.compile(r"癌|肉瘤|恶性(?=肿瘤|瘤|的|$|[，,。；;）)])")
+_MALIGNANT = re.compile(
+    r"癌|肉瘤|恶性(?=肿瘤|瘤|的|$|[，,。；;）)])|(?<=转移)瘤|(?:精原细胞|无性细胞|卵黄囊|内胚窦|未成熟畸胎)瘤"
+)
+# "转移癌", "转移性腺癌", "转移瘤": the word names a spread, not a primary
+_OF_SPREAD = re.compile(r"转移性?[^，,。；;]{0,2}$")
 _IN_SITU = re.compile(r"原位|CIN\s*(?:3|III|Ⅲ)|高级别鳞状上皮内病变|HSIL")
-_BENIGN = re.compile(r"良性|腺瘤|肌瘤|纤维瘤|脂肪瘤|血管瘤|神经鞘瘤|脑膜瘤|乳头状瘤")
+_BENIGN = re.compile(r"良性|腺瘤|肌瘤|纤维瘤|脂肪瘤|血管瘤|神经鞘瘤|脑膜瘤|乳头状瘤|畸胎瘤")
+# Benign tumours that ICD-10 codes by their kind wherever they are.
+_BENIGN_TYPES = [
+    (re.compile(p), code)
+    for p, code in (
+        (r"子宫[^，,。；;]{0,6}?(?:平滑)?肌瘤|宫体肌瘤|子宫腺肌瘤", "D25.9"),
+        (r"淋巴管瘤", "D18.1"),
+        (r"(?<!淋巴)血管瘤", "D18.0"),
+        (r"脂肪瘤", "D17.9"),
+    )
+]
 _UNCERTAIN = re.compile(r"交界性|低度恶性潜能|动态未定|性质未定")
 # A site named as where the tumour spread: "骨转移", "转移至肝", "肝多发转移", "肝转移癌".
 _SPREAD_AFTER = re.compile(r"^[^，,。；;（）()癌瘤肿]{0,4}?转移")
@@ -146,18 +160,26 @@ def read(folded: str, *, path: Path | str = SITES_PATH) -> Reading | None:
     malignant = [m.start() for m in _MALIGNANT.finditer(masked)]
     if malignant:
         primaries = [s for s in sites if not s[3]]
-        for position in malignant:
+        own = [p for p in malignant if not _OF_SPREAD.search(masked[max(0, p - 5) : p])]
+        for position in own:
             site = _nearest(masked, primaries, position)
             if site is not None:
                 behaviour = "in_situ" if _IN_SITU.search(masked) and site[2].in_situ else "malignant"
                 return Reading(site[2].code(behaviour), behaviour, folded[site[0] : site[1]])
-        if not _UNKNOWN_PRIMARY.search(masked):
+        # only spreads named: coded to the spread when the primary is said to be unknown, or when every
+        # malignant word is the spread's own ("脑转移瘤", "淋巴结转移癌"); not when a primary is named
+        # in words the sites do not hold ("鼻烟癌肝转移": a misspelt primary)
+        if own and not _UNKNOWN_PRIMARY.search(masked):
             return None
         spreads = [s for s in sites if s[3] and s[2].secondary]
         if spreads:
             first = spreads[0]
             return Reading(first[2].secondary, "secondary", folded[first[0] : first[1]])
         return Reading("C80.9", "unknown_primary", "") if not sites else None
+    for words, code in _BENIGN_TYPES:
+        found = words.search(folded)
+        if found:
+            return Reading(code, "benign", found.group())
     for behaviour, words in (("in_situ", _IN_SITU), ("uncertain", _UNCERTAIN), ("benign", _BENIGN)):
         for found in words.finditer(masked):
             candidates = [s for s in sites if s[2].code(behaviour)]

@@ -136,7 +136,7 @@ def check_diagnosis(case: Case, ctx: Context) -> Outcome:
         else:
             case.icd10 = code
             entry = ctx.entry_for_code(code)
-            if entry is None and match and ctx.normaliser.known(match):
+            if entry is None and match and match.key and ctx.normaliser.known(match):
                 candidate = ctx.by_key[match.key]
                 if any(icd10.category(c) == icd10.category(code) for c in ctx.codes(candidate)):
                     entry = candidate  # the text names an entry of the same category
@@ -145,6 +145,14 @@ def check_diagnosis(case: Case, ctx: Context) -> Outcome:
             if entry is None:
                 return Outcome(True, f"{shown}; no library entry covers it, so the amount cannot be checked")
             return Outcome(True, f"{shown}: {entry.name_zh}")
+    if match is not None and ctx.normaliser.known(match) and not match.key:
+        # the words name a code outside the library (子宫肌瘤: D25), as a partner may give one
+        case.icd10 = match.code
+        return Outcome(
+            not problem,
+            f"{problem or 'no ICD-10 code given'}; the text {text!r} {read}; no library entry covers it, "
+            "so the amount cannot be checked",
+        )
     if match is not None and ctx.normaliser.known(match):
         entry = ctx.by_key[match.key]
         case.disease_entry = entry
@@ -326,6 +334,8 @@ class Context:
     def reading(self, match) -> str:
         if match is None:
             return "reads as nothing"
+        if not match.key:
+            return f"reads as ICD-10 {match.code} (confidence {match.confidence:.2f})"
         row = self.by_key[match.key]
         return f"reads as {row.name_zh} ({self.code_for(row, match)}, confidence {match.confidence:.2f})"
 

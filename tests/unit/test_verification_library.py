@@ -74,6 +74,14 @@ def test_without_a_code_the_text_is_read_by_the_normaliser():
     assert case.diagnosis.matched_confidence > Decimal("0.4")
 
 
+def test_a_text_naming_a_code_no_entry_covers_gives_the_code_and_says_the_amount_is_unchecked():
+    case = verified(diagnosis={"text": "子宫多发肌瘤，需手术"}, request__amount="30000")
+    assert case.icd10 == "D25.9" and case.disease_entry is None
+    assert Flag.UNKNOWN_DIAGNOSIS not in active_flags(case)
+    assert "no library entry covers it" in reason(case, "diagnosis") and "ICD-10 D25.9" in reason(case, "diagnosis")
+    assert case.expected_cost is None
+
+
 def test_an_unreadable_diagnosis_is_flagged_for_a_case_worker_who_picks_the_entry():
     case = verified(diagnosis={"text": "病情待查"})
     assert Flag.UNKNOWN_DIAGNOSIS in active_flags(case)
