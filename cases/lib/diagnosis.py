@@ -41,6 +41,7 @@ import pickle
 import re
 import tempfile
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,9 @@ _REGIONAL = [
         (r"血液透析|血透", "透析"),
         (r"(?:摔|撞|压|砸|跌|碰)断|骨头断", "骨折"),  # "大腿骨摔断了": a fracture
         (r"非外伤性|非创伤性", "自发性"),
+        (r"换(?:了|过)?(?:一个|个)?(肝|肾|心脏?|肺)", r"\1移植"),  # "前年换了肝": a transplant
+        (r"骨髓化生不良", "骨髓增生异常"),
+        (r"症候群", "综合征"),
         (r"(?<=[\u4e00-\u9fff])氏(?=[\u4e00-\u9fff])", ""),  # 尤文氏肉瘤, 巴金森氏症, 高雪氏病
         (r"RENAL\s+PELVIS", "肾盂"),  # English sites of two words, before the words are read one by one
         (r"GALL\s*BLADDER", "胆囊"),
@@ -107,7 +111,7 @@ _FAB = {
     "4": "急性粒单核细胞白血病", "5": "急性单核细胞白血病", "6": "急性红白血病", "7": "急性巨核细胞白血病",
 }  # fmt: skip
 _FAB_TYPE = re.compile(r"(?:(?:AML|ANLL)[-\s]*|(?<![A-Z0-9]))M([0-7])[AB]?(?![0-9])")
-_LEUKAEMIA_CONTEXT = re.compile(r"白血|AML|ANLL|APL|急粒|急髓|急非淋")
+_LEUKAEMIA_CONTEXT = re.compile(r"白[血学雪]|AML|ANLL|APL|急粒|急髓|急非淋|M[0-7][AB]?型")
 _GENERIC_LEUKAEMIA = re.compile(
     r"急性髓系白血病|急性髓细胞性?白血病|急性非淋巴细胞白血病|急性白血病|AML|ANLL|(?<![系粒核红巨淋胞性])白血病"
 )
@@ -199,6 +203,7 @@ _ENGLISH = {
     "ESCC": "食管鳞癌", "CRC": "结直肠癌", "PDAC": "胰腺导管腺癌", "TNBC": "三阴性乳腺癌", "GBM": "胶质母细胞瘤",
     "ICH": "脑出血", "SAH": "蛛网膜下腔出血", "PUTAMEN": "壳核", "THALAMUS": "丘脑", "PONTINE": "脑桥",
     # what was done or measured, not what the illness is
+    "SCC": "鳞癌", "INTRAHEPATIC": "肝内", "EXTRAHEPATIC": "肝外", "HILAR": "肝门部",
     "TACE": "", "RFA": "", "VATS": "", "TURBT": "", "ESD": "", "EMR": "", "GCS": "", "ECOG": "", "PS": "",
     "LUMINAL": "", "HER": "", "EGFR": "", "ALK": "", "KRAS": "",
 }  # fmt: skip
@@ -268,6 +273,26 @@ def fold(text: str) -> str:
     value = _fab(value)
     value = _ENGLISH_WORD.sub(lambda m: _ENGLISH.get(m.group(), m.group()), value)
     return _CA.sub("癌", value)
+
+
+_LATIN_WORD = re.compile(r"[A-Z][A-Z0-9]*")
+# Latin that always says something: a stage in Roman numerals, a FAB type, "肺Ca", a single letter (血友病A)
+_LATIN_KEPT = re.compile(r"[IVX]+|M[0-7][AB]?|CA|AI|[A-Z]")
+
+
+def latin_vocabulary(entries: Sequence[disease_library.Entry], rules: Sequence[CodeRule] = ()) -> frozenset[str]:
+    """The Latin words the library uses: every one in its Chinese names and code rules (DLBCL, MDS,
+    TBI), and the words of its English names that name one or two illnesses (not SEVERE, DISEASE)."""
+    words: set[str] = set()
+    english: Counter = Counter()
+    for entry in entries:
+        for name in entry.names():
+            words.update(_LATIN_WORD.findall(_fold_script(name)))
+        english.update(set(_LATIN_WORD.findall(_fold_script(entry.name_en))))
+    for rule in rules:
+        for name in (*rule.names, *rule.qualifiers, *rule.with_names):
+            words.update(_LATIN_WORD.findall(_fold_script(name)))
+    return frozenset(words | {word for word, count in english.items() if count <= 2})
 
 
 def clean(text: str) -> str:
@@ -616,6 +641,7 @@ class Normaliser:
         self.entries = tuple(entries)
         self.codes = tuple(codes) if codes is not None else load_codes(self.entries)
         self._by_key = {entry.key: entry for entry in self.entries}
+        self._latin = latin_vocabulary(self.entries, self.codes)
         texts, labels, weights = _augmented(self.entries, self.codes)
         self.classes = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.classes)}
@@ -692,8 +718,21 @@ class Normaliser:
         """The best entry and code for a text, with its confidence; None for a text with nothing in it."""
         return self.match_many([text])[0]
 
+    def known_latin(self, text: str) -> str:
+        """The text without the Latin words the library never uses ("on gilteritinib", "FLT3-ITD",
+        "refractory"): they say nothing about which illness, and their letters match English names."""
+
+        def keep(found: re.Match) -> str:
+            word = found.group()
+            if word in self._latin or word in _ENGLISH or _LATIN_KEPT.fullmatch(word):
+                return word
+            # a known abbreviation with a one-letter qualifier: cHL (classical), mCRC (metastatic), rAML
+            return word[1:] if word[1:] in self._latin and len(word) > 2 else " "
+
+        return _LATIN_WORD.sub(keep, unicodedata.normalize("NFKC", text or "").upper())
+
     def match_many(self, texts: Iterable[str]) -> list[Match | None]:
-        texts = list(texts)
+        texts = [self.known_latin(t) for t in texts]
         readings = [(fold(t), clean(t), clauses(t), asides(t)) for t in texts]
         flat = list(dict.fromkeys(r for _, whole, parts, inside in readings for r in (whole, *parts, *inside) if r))
         scored = dict(zip(flat, self._score(flat), strict=True)) if flat else {}

@@ -151,6 +151,8 @@ def read(folded: str, *, path: Path | str = SITES_PATH) -> Reading | None:
     if not folded or _TYPES.search(folded):
         return None
     by_term, pattern = _lexicon(str(path))
+    # words the English put apart: "INTRAHEPATIC CHOLANGIOCARCINOMA" folds to "肝内 胆管癌"
+    folded = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", folded)
     masked = _NOT_SITES.sub(lambda m: "#" * len(m.group()), folded)
     sites = []  # (start, end, site, is_spread)
     for found in pattern.finditer(masked):
