@@ -18,6 +18,11 @@ evaluation texts, plus an "outside" class (the library's cancer organs with beni
 A text is read whole, clause by clause ("舌头上长了个溃疡，活检是舌癌") and, if still unsure, by
 what it says in brackets; a clause wins when it names another entry and is clearly surer.
 
+Latin words the library never uses are dropped first ("on gilteritinib"), and the reading is
+then weighed against what the words say about a tumour's site and behaviour
+(``cases/lib/neoplasm.py``: "（乙状结肠）中分化腺癌" is C18.7 whatever the model guesses); a code no
+entry covers (子宫肌瘤: D25) comes back without an entry (``Match.key == ""``).
+
 The confidence (0-1) is the geometric mean of the model's probability for the winning ICD-10
 category and the text's cosine similarity (same features) to the nearest training text of that
 category: a text must both be told apart from the other classes and look like something the
