@@ -135,16 +135,16 @@ def main() -> None:
     covered = {code[:3] for entry in entries for code in disease_library.codes_of(entry)}
 
     examples = load_eval_set({"eval": EVAL_SET, "fresh": FRESH_SET, "blind": BLIND_SET}[args.set])
-    copies = overlapping(examples, training_texts(entries, codes))
+    trained = training_texts(entries, codes)
+    copies = overlapping(examples, trained)
     if copies and args.set != "eval":
         # Written blind, a few texts happen to be a library name word for word: not held out, so not counted.
         print(f"{len(copies)} {args.set} texts equal a library name and are left out: {[c.text for c in copies]}")
         examples = [ex for ex in examples if ex not in copies]
     elif copies:
         raise SystemExit(f"{len(copies)} evaluation texts equal a training name: {[c.text for c in copies][:10]}")
-    split = half
     halves = HALVES if args.half == "all" else (args.half,)
-    examples = [ex for ex in examples if split(ex.text) in halves]
+    examples = [ex for ex in examples if half(ex.text) in halves]
 
     started = time.perf_counter()
     matches = normaliser.match_many(ex.text for ex in examples)
@@ -161,7 +161,7 @@ def main() -> None:
     right_confidences = defaultdict(list)
     by_category = defaultdict(Counter)
     for example, match in zip(examples, matches, strict=True):
-        h, category = split(example.text), example.icd10_category
+        h, category = half(example.text), example.icd10_category
         known = normaliser.known(match)
         ok = known and match.category == category
         groups = [h, f"{h} {example.writer}"] + ([f"{h} covered"] if category in covered else [])
@@ -195,12 +195,11 @@ def main() -> None:
                 print(f"        {writer:<8} {right[group]}/{total[group]} = {right[group] / total[group]:.3f}")
                 bars.append((group, right[group] / total[group], total[group]))
 
-    outside_halves = halves
-    outside = [row for row in load_outside() if half(row["text"]) in outside_halves]
+    outside = [row for row in load_outside() if half(row["text"]) in halves]
     outside_matches = normaliser.match_many(row["text"] for row in outside)
-    names = {normalise_for_overlap(n) for n in training_texts(entries, codes)}
+    names = {normalise_for_overlap(n) for n in trained}
     print("texts outside the library (outside.csv), share given no entry (below the threshold, or a code alone):")
-    for h in outside_halves:
+    for h in halves:
         rows = [(r, m) for r, m in zip(outside, outside_matches, strict=True) if half(r["text"]) == h]
         low = sum(not takes_entry(normaliser, m) for _, m in rows)
         print(f"  {h:<5} {low}/{len(rows)} = {low / max(len(rows), 1):.3f}")
@@ -229,10 +228,10 @@ def main() -> None:
     if weak:
         print("categories with a wrong row (dev; with --show-test-misses, both halves): " + " ".join(
             f"{c}({by_category[c]['right']}/{by_category[c]['rows']})" for c in weak))  # fmt: skip
-    shown = [m for m in misses if args.show_test_misses or split(m[0].text) == "dev"]
+    shown = [m for m in misses if args.show_test_misses or half(m[0].text) == "dev"]
     for example, match in shown[: args.misses]:
         got = f"{match.code} {match.key} {match.confidence:.2f} via {match.matched!r}" if match else "nothing"
-        print(f"  miss ({split(example.text)}): {example.text!r} [{example.icd10_category}] -> {got}")
+        print(f"  miss ({half(example.text)}): {example.text!r} [{example.icd10_category}] -> {got}")
     hidden = len(misses) - len(shown)
     if hidden:
         print(f"  ({hidden} test-half mistakes not shown; --show-test-misses prints them)")

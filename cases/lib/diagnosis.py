@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cases.lib import disease_library, neoplasm
+from cases.lib import disease_library, icd10, neoplasm
 
 VERSION = "diagnosis-tfidf-logreg/2"
 DEFAULT_THRESHOLD = 0.55  # chosen on the dev halves of eval_set.csv and outside.csv (benchmarks/diagnosis)
@@ -65,6 +65,15 @@ CODES_COLUMNS = ("key", "code", "names", "qualifiers", "with")
 
 # -- folding ----------------------------------------------------------------------------------------
 
+# English sites of two words, read before the words are read one by one (plurals first).
+_ENGLISH_PHRASES = (
+    ("RENAL PELVIS", "肾盂"), ("GALL BLADDER", "胆囊"), ("BILE DUCTS", "胆管"), ("BILE DUCT", "胆管"),
+    ("ASCENDING COLON", "升结肠"), ("TRANSVERSE COLON", "横结肠"), ("DESCENDING COLON", "降结肠"),
+    ("SIGMOID COLON", "乙状结肠"), ("SOFT TISSUES", "软组织"), ("SOFT TISSUE", "软组织"),
+    ("LYMPH NODES", "淋巴结"), ("LYMPH NODE", "淋巴结"), ("BONE MARROW", "骨髓"),
+)  # fmt: skip
+_PHRASE_WORDS = frozenset(word for phrase, _ in _ENGLISH_PHRASES for word in phrase.split())
+
 # Taiwan and Hong Kong terms that opencc's phrase table leaves alone, to the mainland term.
 _REGIONAL = [
     (re.compile(p), r)
@@ -72,7 +81,7 @@ _REGIONAL = [
         (r"中膈", "间隔"),
         (r"再生不良性", "再生障碍性"),
         (r"洗肾", "透析"),
-        (r"末期肾脏?病", "终末期肾病"),
+        (r"(?<!终)末期肾脏?病", "终末期肾病"),
         (r"乳突癌", "乳头状癌"),
         (r"蜘蛛网膜", "蛛网膜"),
         (r"何杰金", "霍奇金"),
@@ -97,18 +106,8 @@ _REGIONAL = [
         (r"骨髓化生不良", "骨髓增生异常"),
         (r"症候群", "综合征"),
         (r"(?<=[\u4e00-\u9fff])氏(?=[\u4e00-\u9fff])", ""),  # 尤文氏肉瘤, 巴金森氏症, 高雪氏病
-        (r"RENAL\s+PELVIS", "肾盂"),  # English sites of two words, before the words are read one by one
-        (r"GALL\s*BLADDER", "胆囊"),
-        (r"BILE\s+DUCTS?", "胆管"),
-        (r"ASCENDING\s+COLON", "升结肠"),
-        (r"TRANSVERSE\s+COLON", "横结肠"),
-        (r"DESCENDING\s+COLON", "降结肠"),
-        (r"SIGMOID\s+COLON", "乙状结肠"),
-        (r"SOFT\s+TISSUES?", "软组织"),
-        (r"LYMPH\s+NODES?", "淋巴结"),
-        (r"BONE\s+MARROW", "骨髓"),
     )
-]
+] + [(re.compile(r"\s*".join(phrase.split())), chinese) for phrase, chinese in _ENGLISH_PHRASES]
 
 # FAB types of acute myeloid leukaemia, written as "M2", "AML-M5", "(M3)": to the name of the type.
 _FAB = {
@@ -135,7 +134,7 @@ _NOISE = [
         r"[深浅]?(?:[一二三四]|[ⅠⅡⅢⅣ]|[IV]+)度",
         r"\d+(?:\.\d+)?\s*(?:个)?(?:周期|疗程|年|个月|月|天|次)",
         r"(?:待查|待排|不明|不详|未明|未确诊)",  # the diagnosis is not known (yet)
-        r"(?:术后|放化疗后|化疗后|放疗后|靶向治疗中|治疗后|维持治疗|复发|难治性?|晚期|早期|中期|终末期|初诊|进展|"
+        r"(?:术后|放化疗后|化疗后|放疗后|靶向治疗中|治疗后|维持治疗|复发|难治性?|晚期|早期|中期|终末期(?!肾)|初诊|进展|"
         r"化疗中|治疗中|放化疗|化疗|放疗|术前|待排|可能|疑似|考虑|高危组?|低危组?|中危组?|高危|标危)",
         r"(?:伴|合并)[^，,。;；]*$",  # "伴纵隔淋巴结转移" and what follows
         r"(?<=[癌瘤])(?:[^，,。;；]{0,6})转移$",  # "肺癌骨转移": the named primary stands
@@ -162,6 +161,7 @@ _TRANSFORMED = re.compile(
     r"^.+?(?:转化为|转变为|转为|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
 )
 _SEPARATORS = re.compile(r"[\s,，。;；:：、/\\|+_\-–—·•~～'\"“”‘’!！?？]+")
+_ASIDES = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
 _CLAUSES = re.compile(r"[,，。;；、\n]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])")
 
 # English as hospitals mix it in, to the Chinese the library names use (whole words, upper case).
@@ -208,7 +208,8 @@ _ENGLISH = {
     "ESCC": "食管鳞癌", "CRC": "结直肠癌", "PDAC": "胰腺导管腺癌", "TNBC": "三阴性乳腺癌", "GBM": "胶质母细胞瘤",
     "ICH": "脑出血", "SAH": "蛛网膜下腔出血", "PUTAMEN": "壳核", "THALAMUS": "丘脑", "PONTINE": "脑桥",
     # what was done or measured, not what the illness is
-    "SCC": "鳞癌", "INTRAHEPATIC": "肝内", "EXTRAHEPATIC": "肝外", "HILAR": "肝门部",
+    "METASTASIS": "转移癌", "METASTASES": "转移癌", "UNKNOWN": "不明", "SCC": "鳞癌",
+    "INTRAHEPATIC": "肝内", "EXTRAHEPATIC": "肝外", "HILAR": "肝门部",
     "TACE": "", "RFA": "", "VATS": "", "TURBT": "", "ESD": "", "EMR": "", "GCS": "", "ECOG": "", "PS": "",
     "LUMINAL": "", "HER": "", "EGFR": "", "ALK": "", "KRAS": "",
 }  # fmt: skip
@@ -272,7 +273,11 @@ def _fab(value: str) -> str:
 def fold(text: str) -> str:
     """The text in one script and language, everything else kept: simplified Chinese, mainland
     terms, Latin upper case, English words and FAB types to the Chinese names, "Ca" to 癌."""
-    value = _fold_script(text)
+    return _translate(_fold_script(text))
+
+
+def _translate(value: str) -> str:
+    """fold() after the script is folded."""
     value = _ENGLISH_STAGE.sub(" ", value)
     value = _EXTENT.sub(" 大面积 ", value)
     value = _fab(value)
@@ -281,6 +286,7 @@ def fold(text: str) -> str:
 
 
 _LATIN_WORD = re.compile(r"[A-Z][A-Z0-9]*")
+_ANY_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Latin that always says something: a stage in Roman numerals, a FAB type, "肺Ca", a single letter (血友病A)
 _LATIN_KEPT = re.compile(r"[IVX]+|M[0-7][AB]?|CA|AI|[A-Z]")
 
@@ -302,7 +308,11 @@ def latin_vocabulary(entries: Sequence[disease_library.Entry], rules: Sequence[C
 
 def clean(text: str) -> str:
     """The part of a diagnosis that names the illness, folded for comparison."""
-    value = fold(text)
+    return _strip(fold(text))
+
+
+def _strip(value: str) -> str:
+    """clean() after the text is folded."""
     for pattern in _NOISE:
         value = pattern.sub(" ", value)
     value = _WRITER.sub(" ", value)
@@ -316,14 +326,31 @@ def clean(text: str) -> str:
 
 def clauses(text: str) -> list[str]:
     """The text's clauses, each cleaned (empty ones dropped): "舌头上长了个溃疡，活检是舌癌" has two."""
-    parts = [clean(part) for part in _CLAUSES.split(_fold_script(text))]
-    return [part for part in dict.fromkeys(parts) if len(part) > 1]
+    return _cleaned(_CLAUSES.split(_fold_script(text)))
 
 
 def asides(text: str) -> list[str]:
     """What the text says in brackets, each cleaned: "高级别尿路上皮癌（膀胱）" names the organ there."""
-    parts = [clean(part) for part in re.findall(r"[(（\[【]([^)）\]】]*)[)）\]】]", _fold_script(text))]
-    return [part for part in dict.fromkeys(parts) if len(part) > 1]
+    return _cleaned(_ASIDES.findall(_fold_script(text)))
+
+
+def _cleaned(parts: Iterable[str]) -> list[str]:
+    """Parts of a script-folded text, each cleaned, distinct, empty ones dropped."""
+    cleaned = (_strip(_translate(part)) for part in parts)
+    return [part for part in dict.fromkeys(cleaned) if len(part) > 1]
+
+
+def readings(text: str) -> tuple[str, str, list[str], list[str]]:
+    """Everything the normaliser reads in a text, its script folded once: the folded text (for the
+    sites reader), the cleaned whole, its clauses and its asides."""
+    script = _fold_script(text)
+    folded = _translate(script)
+    return (
+        folded,
+        _strip(folded),
+        _cleaned(_CLAUSES.split(script)),
+        _cleaned(_ASIDES.findall(script)),
+    )
 
 
 # -- pinyin -----------------------------------------------------------------------------------------
@@ -410,13 +437,12 @@ def load_codes(entries: Sequence[disease_library.Entry], path: Path | str = CODE
 
 
 def _covers(entry: disease_library.Entry, code: str) -> bool:
+    """Whether a WHO code, written as the library writes codes, is one of the entry's."""
     try:
-        disease_library.icd10.normalise(code)
-    except ValueError:
+        written = icd10.normalise(code) == code
+    except icd10.Icd10Error:
         return False
-    if disease_library._check_code(code):
-        return False
-    return any(disease_library._match_level(code, part) for part in entry.icd10) or code in entry.icd10
+    return written and icd10.who_known(code) == code and bool(disease_library.find_all_by_code([entry], code))
 
 
 def default_code(entry: disease_library.Entry, rules: Sequence[CodeRule] = ()) -> str:
@@ -479,6 +505,7 @@ def training_names(entries: Sequence[disease_library.Entry], rules: Sequence[Cod
 def _compositions(entries, rules, names: list[Name]) -> list[Name]:
     """Texts that put a qualifier or a more specific name beside a general one, with the code it gives."""
     out: list[Name] = []
+    defaults = {entry.key: default_code(entry, rules) for entry in entries}
     by_entry: dict[str, list[Name]] = {}
     for name in names:
         by_entry.setdefault(name.key, []).append(name)
@@ -514,9 +541,9 @@ def _compositions(entries, rules, names: list[Name]) -> list[Name]:
                     out.append(Name(key, f"{name} {qualifier}", rule.code))
                     out.append(Name(key, f"左{qualifier}{name}", rule.code))
         # a general name of the entry, then a specific one: the specific one's code
-        general = [n for n in by_entry.get(key, []) if n.code == _default_of(key, entries, rules)]
+        general = [n for n in by_entry.get(key, []) if n.code == defaults[key]]
         for rule in key_rules:
-            if rule.code == _default_of(key, entries, rules):
+            if rule.code == defaults[key]:
                 continue
             for specific in rule.names:
                 for g in general[:8]:
@@ -541,16 +568,6 @@ def _compositions(entries, rules, names: list[Name]) -> list[Name]:
         if n.key in _SEQUELA_OF and len(clean(n.text)) >= 2:
             out.append(Name("severe_stroke_sequelae", f"{n.text}后遗症", _SEQUELA_OF[n.key]))
     return out
-
-
-@functools.lru_cache(maxsize=64)
-def _default_cache(key: str, entries: tuple, rules: tuple) -> str:
-    entry = next(e for e in entries if e.key == key)
-    return default_code(entry, rules)
-
-
-def _default_of(key: str, entries, rules) -> str:
-    return _default_cache(key, tuple(entries), tuple(rules))
 
 
 # Treatments written beside a condition; the condition is what is coded.
@@ -643,6 +660,7 @@ class Normaliser:
         from sklearn.linear_model import LogisticRegression
 
         self.threshold = threshold
+        self.fingerprint = ""  # set by library_normaliser: a hash of what it was trained on
         self.entries = tuple(entries)
         self.codes = tuple(codes) if codes is not None else load_codes(self.entries)
         self._by_key = {entry.key: entry for entry in self.entries}
@@ -669,7 +687,6 @@ class Normaliser:
         # the distinct training texts of each category, for the similarity half of the confidence
         categories = sorted({code[:3] for _, code in self.classes})
         self._category_of = np.array([categories.index(code[:3]) for _, code in self.classes])
-        self._categories = categories
         self._outside = categories.index("") if "" in categories else -1
         distinct = sorted(
             {(self._category_of[label], text) for label, text in zip(y, texts, strict=True)}
@@ -677,7 +694,11 @@ class Normaliser:
         )
         self._near_texts = [text for _, text in distinct]
         self._near_category = np.array([category for category, _ in distinct])
-        self._near_matrix = self._features(self._near_texts, normalise=True).T.tocsr()
+        # features of unit length on both sides: each carries 1 / sqrt(1 + SOUND_WEIGHT²), stored here
+        self._near_matrix = (self._features(self._near_texts) / (1 + SOUND_WEIGHT**2)).T.tocsr()
+        # per category: its classes, and its distinct training texts
+        self._members = [np.flatnonzero(self._category_of == c) for c in range(len(categories))]
+        self._own = [np.flatnonzero(self._near_category == c) for c in range(len(categories))]
         self._class_sum = sparse.csr_matrix(
             (np.ones(len(self.classes)), (np.arange(len(self.classes)), self._category_of)),
             shape=(len(self.classes), len(categories)),
@@ -685,17 +706,16 @@ class Normaliser:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    def _features(self, cleaned: list[str], *, normalise: bool = False):
-        """Character n-grams beside pinyin syllable n-grams (weighted SOUND_WEIGHT); unit length if asked."""
+    def _features(self, cleaned: list[str]):
+        """Character n-grams beside pinyin syllable n-grams (weighted SOUND_WEIGHT)."""
         import sklearn
 
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             chars = self._chars.transform(cleaned)
             sounds = self._sounds.transform([pinyin(c) for c in cleaned])
-        scale = 1 / np.sqrt(1 + SOUND_WEIGHT**2) if normalise else 1.0
         from scipy import sparse
 
-        return sparse.hstack([scale * chars, scale * SOUND_WEIGHT * sounds]).tocsr()
+        return sparse.hstack([chars, SOUND_WEIGHT * sounds]).tocsr()
 
     def _score(self, cleaned: list[str]) -> list[tuple[int, float, str]]:
         """(class, confidence, nearest training text) for each cleaned text."""
@@ -705,15 +725,15 @@ class Normaliser:
         probabilities = np.exp(scores)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         by_category = probabilities @ self._class_sum
-        similarity = ((features / np.sqrt(1 + SOUND_WEIGHT**2)) @ self._near_matrix).toarray()
+        similarity = (features @ self._near_matrix).toarray()
         out = []
         if self._outside >= 0:
             by_category[:, self._outside] = -1.0  # the outside class is never an answer
         for p, p_category, sims in zip(probabilities, by_category, similarity, strict=True):
             category = int(np.argmax(p_category))
-            members = np.flatnonzero(self._category_of == category)
+            members = self._members[category]
             best = int(members[np.argmax(p[members])])
-            own = np.flatnonzero(self._near_category == category)
+            own = self._own[category]
             nearest = int(own[np.argmax(sims[own])])
             confidence = _confidence(max(float(p_category[category]), 0.0), max(float(sims[nearest]), 0.0))
             out.append((best, confidence, self._near_texts[nearest]))
@@ -726,23 +746,29 @@ class Normaliser:
     def known_latin(self, text: str) -> str:
         """The text without the Latin words the library never uses ("on gilteritinib", "FLT3-ITD",
         "refractory"): they say nothing about which illness, and their letters match English names."""
+        known = self._latin | _ENGLISH.keys()
 
         def keep(found: re.Match) -> str:
             word = found.group()
-            if word in self._latin or word in _ENGLISH or _LATIN_KEPT.fullmatch(word):
-                return word
-            # a known abbreviation with a one-letter qualifier: cHL (classical), mCRC (metastatic), rAML
-            return word[1:] if word[1:] in self._latin and len(word) > 2 else " "
+            upper = word.upper()
+            if upper in known or upper in _PHRASE_WORDS or _LATIN_KEPT.fullmatch(upper):
+                return upper
+            # a known abbreviation after a lower-case qualifier: cHL (classical), mCRC (metastatic), rAML
+            rest = word[1:]
+            return rest if word[0].islower() and rest.isupper() and rest in known else " "
 
-        return _LATIN_WORD.sub(keep, unicodedata.normalize("NFKC", text or "").upper())
+        return _ANY_LATIN.sub(keep, unicodedata.normalize("NFKC", text or ""))
+
+    def fold(self, text: str) -> str:
+        """The text as the sites reader sees it: known Latin only, folded (see fold())."""
+        return fold(self.known_latin(text))
 
     def match_many(self, texts: Iterable[str]) -> list[Match | None]:
-        texts = [self.known_latin(t) for t in texts]
-        readings = [(fold(t), clean(t), clauses(t), asides(t)) for t in texts]
-        flat = list(dict.fromkeys(r for _, whole, parts, inside in readings for r in (whole, *parts, *inside) if r))
+        read = [readings(self.known_latin(t)) for t in texts]
+        flat = list(dict.fromkeys(r for _, whole, parts, inside in read for r in (whole, *parts, *inside) if r))
         scored = dict(zip(flat, self._score(flat), strict=True)) if flat else {}
         out: list[Match | None] = []
-        for folded, whole, parts, inside in readings:
+        for folded, whole, parts, inside in read:
             if not whole and not inside:
                 out.append(None)
                 continue
@@ -832,7 +858,6 @@ def library_normaliser(
     entries = tuple(entries) if entries is not None else disease_library.default_entries()
     key = fingerprint(entries)
     normaliser = _build(key, entries)
-    normaliser.fingerprint = key  # what it was trained on, for callers that record it
     if threshold is not None and threshold != normaliser.threshold:
         normaliser = copy.copy(normaliser)
         normaliser.threshold = threshold
@@ -872,11 +897,12 @@ def _build(key: str, entries: tuple) -> Normaliser:
         try:
             with path.open("rb") as handle:
                 loaded = pickle.load(handle)
-            if isinstance(loaded, Normaliser):
+            if isinstance(loaded, Normaliser) and loaded.fingerprint == key:
                 return loaded
         except Exception:  # a stale or broken file is rebuilt
             pass
     normaliser = Normaliser(entries, codes=_codes_for(entries))
+    normaliser.fingerprint = key  # what it was trained on, for callers that record it
     if path:
         try:
             directory.mkdir(parents=True, exist_ok=True)

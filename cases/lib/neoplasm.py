@@ -31,14 +31,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cases.lib import icd10
+from cases.lib import disease_library, icd10
 
 SITES_PATH = Path(__file__).resolve().parent.parent / "data" / "neoplasm_sites.csv"
 SITES_COLUMNS = ("site", "terms", "malignant", "in_situ", "benign", "uncertain", "secondary")
 BEHAVIOURS = ("malignant", "in_situ", "benign", "uncertain", "secondary")
 
 
-class SitesError(ValueError):
+class SitesError(disease_library.LibraryError):
     """A row of the sites file that cannot be used: the row, the field and why."""
 
 
@@ -71,26 +71,28 @@ def load_sites(path: Path | str = SITES_PATH) -> tuple[Site, ...]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != SITES_COLUMNS:
-            raise SitesError(f"{path}: header must be {','.join(SITES_COLUMNS)}")
+            raise SitesError(f"header must be {','.join(SITES_COLUMNS)}", path=path, row=1)
         for raw in reader:
             value = {c: (raw.get(c) or "").strip() for c in SITES_COLUMNS}
             terms = tuple(t.strip().upper() for t in value["terms"].split("|") if t.strip())
             if not terms:
-                raise SitesError(f"{path}, row {reader.line_num}, terms: no term")
+                raise SitesError("no term", path=path, row=reader.line_num, field="terms")
             for behaviour in BEHAVIOURS:
                 code = value[behaviour]
                 if code and not icd10.who_known(code):
-                    raise SitesError(f"{path}, row {reader.line_num}, {behaviour}: {code!r} is not a WHO ICD-10 code")
+                    raise SitesError(
+                        f"{code!r} is not a WHO ICD-10 code", path=path, row=reader.line_num, field=behaviour
+                    )
             if not value["malignant"]:
-                raise SitesError(f"{path}, row {reader.line_num}, malignant: empty")
+                raise SitesError("empty", path=path, row=reader.line_num, field="malignant")
             sites.append(Site(value["site"], terms, *(value[b] for b in BEHAVIOURS)))
     return tuple(sites)
 
 
 @functools.lru_cache(maxsize=2)
-def _lexicon(path: str = str(SITES_PATH)) -> tuple[dict[str, Site], re.Pattern]:
+def _lexicon() -> tuple[dict[str, Site], re.Pattern]:
     by_term: dict[str, Site] = {}
-    for site in load_sites(path):
+    for site in load_sites():
         for term in site.terms:
             by_term.setdefault(term, site)  # the first row naming a term keeps it
     # longest first, so that 肾上腺 is not read as 肾, nor 乙状结肠 as 结肠; Latin terms as whole words
@@ -137,20 +139,20 @@ _SPREAD_AFTER = re.compile(r"^[^，,。；;（）()癌瘤肿]{0,4}?转移")
 _SPREAD_BEFORE = re.compile(r"(?:转移至|转移到|转移于|侵犯|累及|浸润)[^，,。；;]{0,3}$")
 _UNKNOWN_PRIMARY = re.compile(
     r"原发(?:灶|部位|病灶)?(?:不明|未明|不详|未知|待查|待定|未找到|找不到|不清|说不清)|"
-    r"(?:不清楚?|说不清|找不到|不知道)[^，,。]{0,4}原发|CUP(?![A-Z])"
+    r"(?:不清楚?|说不清|找不到|不知道|不明)[^，,。]{0,4}原发|CUP(?![A-Z])"
 )
 _CLAUSE = re.compile(r"[，,。；;\n]")
 
 
-def read(folded: str, *, path: Path | str = SITES_PATH) -> Reading | None:
-    """The site and behaviour a folded text names (see diagnosis.fold), or None when it does not say both.
+def read(folded: str) -> Reading | None:
+    """The site and behaviour a folded text names (see Normaliser.fold), or None when it does not say both.
 
     ``folded`` is the text after script folding and English-to-Chinese: upper case, simplified,
     brackets and punctuation kept (they mark clauses and asides).
     """
     if not folded or _TYPES.search(folded):
         return None
-    by_term, pattern = _lexicon(str(path))
+    by_term, pattern = _lexicon()
     # words the English put apart: "INTRAHEPATIC CHOLANGIOCARCINOMA" folds to "肝内 胆管癌"
     folded = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", folded)
     masked = _NOT_SITES.sub(lambda m: "#" * len(m.group()), folded)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 
 from benchmarks.diagnosis import load_eval_set, normalise_for_overlap, overlapping
-from benchmarks.diagnosis.evaluate import OUTSIDE, half, training_texts
+from benchmarks.diagnosis.evaluate import half, load_outside, training_texts
 from cases.lib import disease_library
 from cases.lib.diagnosis import (
     DEFAULT_THRESHOLD,
@@ -69,7 +67,7 @@ def test_the_ways_people_write_a_diagnosis_find_entry_and_code_confidently(norma
     match = normaliser.match(text)
     assert isinstance(match, Match)
     assert (match.key, match.code) == (key, code), match
-    assert normaliser.known(match) and 0.0 <= match.confidence <= 1.0
+    assert normaliser.known(match)
 
 
 @pytest.mark.parametrize("text", ["今天天气很好", "待查", "不详", "感冒", "诊断不明", "请帮帮我们"])
@@ -95,8 +93,7 @@ def test_the_evaluation_set_is_kept_apart_from_every_training_name():
     entries = disease_library.load()
     names = training_texts(entries, load_codes(entries))  # raw names and names as clean() folds them
     assert overlapping(load_eval_set(), names) == []
-    with open(OUTSIDE, encoding="utf-8") as handle:
-        outside = [row["text"] for row in csv.DictReader(handle)]
+    outside = [row["text"] for row in load_outside()]
     assert not {normalise_for_overlap(t) for t in outside} & {normalise_for_overlap(n) for n in names}
 
 
