@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.decorators import method_decorator
@@ -201,9 +201,7 @@ class CaseAdmin(CaseVerificationAdminMixin, EncryptedDeferredMixin, admin.ModelA
         """Show one full number in this response only, for a case worker allowed to; the reveal is logged."""
         if not request.user.has_perm("cases.reveal_identity"):
             raise PermissionDenied
-        case = Case.objects.select_related("campaign").filter(pk=object_id).first() if object_id.isdigit() else None
-        if case is None or not self.has_view_permission(request, case):
-            raise Http404
+        case = self._case_or_404(request, object_id)
         form = RevealForm(request.POST)
         if not form.is_valid():
             return HttpResponseBadRequest(form.errors.as_text())

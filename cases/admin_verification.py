@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.admin_base import EncryptedDeferredMixin, ReadOnlyAdmin, ReadOnlyInline
-from cases.choices import Channel, DocumentType
+from cases.choices import DocumentType
 from cases.errors import CaseError
 from cases.lib import money
 from cases.models import Case, DisbursementPlan, DiseaseEntry, Instalment, PayeeKind, RiskModel
@@ -115,10 +115,8 @@ class CaseVerificationAdminMixin:
         case = self._case_or_404(request, object_id)
         if not request.user.has_perm("cases.add_disbursementplan"):
             raise PermissionDenied
-        if case.channel != Channel.CROWDFUNDING:
-            raise Http404
         try:
-            rule = staged_rule(case)
+            rule = staged_rule(case)  # refuses anything but a campaign
         except CaseError as exc:
             raise Http404(str(exc)) from None
         initial = {"payee_kind": PayeeKind.HOSPITAL if rule.staged else PayeeKind.FAMILY,

@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from cases.admin_base import ReadOnlyAdmin
+from cases.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from cases.models import Case
 from cases.services.intake import cases_reverify
 from matching.models import Award, Episode, Foundation, FoundationMember, MatchRun, Program, Proposal
@@ -129,17 +129,12 @@ class AwardAdmin(admin.ModelAdmin):
         return False
 
 
-class EpisodeCaseInline(admin.TabularInline):
+class EpisodeCaseInline(ReadOnlyInline):
     model = Case
     fk_name = "episode"
     fields = ("ref", "channel", "status", "icd10", "request_amount", "need", "duplicate_of")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Episode)

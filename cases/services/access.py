@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import AccessKind
 from cases.errors import CaseError
-from cases.models import AccessLog, Case
+from cases.models import AccessLog, Case, CrowdfundingCampaign
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +28,14 @@ def _holder(case: Case, field: str):
 
 
 def revealable_for(*, case: Case) -> list[tuple[str, str]]:
-    """The (field, label) pairs this case has a number for, read from the masks without decrypting."""
+    """The (field, label) pairs this case has a number for, read from the masks without decrypting:
+    the campaign's masks are read alone, since loading the campaign would decrypt its numbers."""
+    raiser_masks = [mask for field, (_label, mask) in REVEALABLE.items() if field.startswith("raiser_")]
+    campaign = CrowdfundingCampaign.objects.filter(case_id=case.pk).values(*raiser_masks).first() or {}
     return [
         (field, label)
-        for field, (label, mask_field) in REVEALABLE.items()
-        if getattr(_holder(case, field), mask_field, "")
+        for field, (label, mask) in REVEALABLE.items()
+        if (campaign.get(mask) if field.startswith("raiser_") else getattr(case, mask, ""))
     ]
 
 
