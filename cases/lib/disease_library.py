@@ -92,9 +92,6 @@ class Entry:
         """The standard Chinese name followed by the synonyms, without repeats."""
         return tuple(dict.fromkeys((self.name_zh, *self.synonyms_zh)))
 
-    def in_list(self, name: str) -> bool:
-        return name in self.lists
-
 
 # -- the WHO tree -------------------------------------------------------------------------------
 
@@ -283,13 +280,9 @@ def load(path: Path | str = DEFAULT_PATH) -> list[Entry]:
 
 
 @functools.cache
-def _default() -> tuple[Entry, ...]:
-    return tuple(load())
-
-
 def default_entries() -> tuple[Entry, ...]:
     """The shipped library, loaded once per process."""
-    return _default()
+    return tuple(load())
 
 
 # -- look-ups -----------------------------------------------------------------------------------

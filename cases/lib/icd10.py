@@ -5,6 +5,7 @@ Only the shape is checked here; the disease-cost library validates codes against
 
 from __future__ import annotations
 
+import functools
 import re
 
 _FOLD = str.maketrans({" ": None, "．": ".", "。": ".", "†": None, "*": None, "+": None})
@@ -95,7 +96,7 @@ ILLNESS_FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("haemophilia", ("D66-D68",)),
 )
 _SPREAD = "C77-C80"
-_PRIMARY_CANCER = "C00-C76"
+_CANCERS = "C00-C96"  # malignant neoplasms, primary, secondary or of lymphoid and blood tissue
 
 
 def is_spread(cat: str) -> bool:
@@ -103,6 +104,7 @@ def is_spread(cat: str) -> bool:
     return bool(cat) and matches(cat, _SPREAD)
 
 
+@functools.cache
 def family(cat: str) -> str:
     """The illness family a category belongs to; the category itself when it has none."""
     for name, patterns in ILLNESS_FAMILIES:
@@ -117,10 +119,7 @@ def related(a: str, b: str) -> bool:
         return False
     if a == b or family(a) == family(b):
         return True
-    spread_a, spread_b = matches(a, _SPREAD), matches(b, _SPREAD)
-    return (spread_a and (spread_b or matches(b, _PRIMARY_CANCER) or matches(b, "C81-C96"))) or (
-        spread_b and (matches(a, _PRIMARY_CANCER) or matches(a, "C81-C96"))
-    )
+    return (is_spread(a) or is_spread(b)) and matches(a, _CANCERS) and matches(b, _CANCERS)
 
 
 def who_known(code: str) -> str | None:

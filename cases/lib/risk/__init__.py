@@ -432,8 +432,7 @@ class RiskModel:
         object.__setattr__(self, "_scale", np.asarray(self.scale, dtype=np.float64))
         object.__setattr__(self, "_coef", np.asarray(self.coef, dtype=np.float64))
         text = json.dumps(self._parameters(), sort_keys=True, separators=(",", ":"))
-        object.__setattr__(self, "_sha8", hashlib.sha256(text.encode()).hexdigest()[:8])
-        object.__setattr__(self, "_version", f"risk-{self.seed}-{self._sha8}")
+        object.__setattr__(self, "_version", f"risk-{self.seed}-{hashlib.sha256(text.encode()).hexdigest()[:8]}")
 
     # -- identity --------------------------------------------------------------------------
 
@@ -446,10 +445,6 @@ class RiskModel:
             "intercept": self.intercept,
             "threshold": self.threshold,
         }
-
-    @property
-    def sha8(self) -> str:
-        return self._sha8
 
     @property
     def version(self) -> str:
