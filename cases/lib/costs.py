@@ -80,7 +80,6 @@ the 2013-2014 figures many cancer rows rest on; the benchmark's honest populatio
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -162,10 +161,11 @@ def estimate(
 ) -> CostEstimate:
     """Expected and highest plausible out-of-pocket for one case.
 
-    ``entry`` is anything with ``key``, ``icd10`` (a tuple of codes, or a "|"-joined string as
-    the Django model holds it), ``name_zh``, ``unit`` (course or year) and ``cost_low``,
-    ``cost_typical``, ``cost_high``. ``code`` is the case's own diagnosis code, for the record and
-    the reason text (the entry's first code otherwise). Raises ValueError naming the bad field.
+    ``entry`` is a library entry (``disease_library.Entry``; a case's row through
+    ``library.entry_of``) or anything with ``key``, ``icd10`` (a tuple of codes), ``name_zh``,
+    ``unit`` (course or year) and ``cost_low``, ``cost_typical``, ``cost_high``. ``code`` is the
+    case's own diagnosis code, for the record and the reason text (the entry's first code
+    otherwise). Raises ValueError naming the bad field.
     """
     if insurance not in FUND_SHARES:
         raise ValueError(f"insurance: {insurance!r} is not one of {', '.join(FUND_SHARES)}")
@@ -178,9 +178,9 @@ def estimate(
             f"entry.cost_typical: need cost_low <= cost_typical <= cost_high, got {low}, {typical}, {high}"
         )
     unit = getattr(entry, "unit", None)
-    if unit not in ("course", "year"):
+    if unit not in disease_library.UNITS:
         raise ValueError(f"entry.unit: {unit!r} is not course or year")
-    codes = _codes(entry.icd10)
+    codes = tuple(code.strip().upper() for code in entry.icd10 if code.strip())
 
     level = normalise_level(hospital_level)
     level_factor = LEVEL_FACTORS.get(level, ONE)
@@ -294,16 +294,9 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(ONE, rounding=ROUND_HALF_UP)
 
 
-def _codes(icd10: str | Iterable[str]) -> tuple[str, ...]:
-    parts = icd10.split("|") if isinstance(icd10, str) else icd10
-    return tuple(p.strip().upper() for p in parts if p and p.strip())
-
-
 def _in_out_of_list_blocks(code: str) -> bool:
     """Whether a code, or any category of a range such as D37-D48, falls in _OUT_OF_LIST_BLOCKS."""
-    return any(
-        icd10.matches_any(icd10.category(c), list(_OUT_OF_LIST_BLOCKS)) for c in disease_library.expand(code.strip())
-    )
+    return any(icd10.matches_any(icd10.category(c), _OUT_OF_LIST_BLOCKS) for c in disease_library.expand(code.strip()))
 
 
 def _number(value: Decimal) -> str:

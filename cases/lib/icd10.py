@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 _FOLD = str.maketrans({" ": None, "．": ".", "。": ".", "†": None, "*": None, "+": None})
 _CATEGORY = re.compile(r"^[A-Z]\d{2}$")
@@ -68,7 +69,7 @@ def matches(code: str, pattern: str) -> bool:
     return code == pattern or code.startswith(pattern)
 
 
-def matches_any(code: str, patterns: list[str]) -> bool:
+def matches_any(code: str, patterns: Iterable[str]) -> bool:
     return any(matches(code, p) for p in patterns)
 
 

@@ -179,7 +179,7 @@ def check_cost(case: Case, ctx: Context) -> Outcome:
         return Outcome(True, "no library entry for the illness: expected cost unknown, the amount is not checked")
     try:
         estimate = costs.estimate(
-            entry=entry,
+            entry=ctx.entries_by_key[entry.key],
             hospital_level=case.diagnosis.hospital_level,
             insurance=case.insurance_basic,
             critical_illness_payout=case.critical_illness_payout,

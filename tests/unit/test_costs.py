@@ -172,12 +172,6 @@ def test_a_chronic_entry_is_priced_per_year_and_bounded_over_three_years():
     assert as_course.highest_oop < estimate.highest_oop
 
 
-def test_it_takes_a_django_entry_whose_codes_are_one_string():
-    as_tuple = _estimate(DIALYSIS)
-    as_string = _estimate(FakeEntry(**{**DIALYSIS.__dict__, "icd10": "N18.5|Z99.2"}))
-    assert as_string == as_tuple
-
-
 def test_cancer_and_transplant_codes_and_ranges_get_the_out_of_list_allowance():
     for codes in (("C81-C96",), ("D46",), ("D61",), ("Z94.0", "Z94.4"), ("C73", "C00-C97"), ("D37-D48",)):
         assert _estimate(FakeEntry(icd10=codes)).inputs["tail"] == "out_of_list", codes
