@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 PROBABILITY_PLACES = Decimal("0.0001")
 # At intake a case is compared with at most this many earlier cases (the closest by key count).
 MAX_CANDIDATES = 200
+MOVE_CHUNK = 5000  # case ids per statement when aid follows moved cases (SQLite allows 32,766 variables)
 _RECORD_FIELDS = (
     "id", "person_id", "patient_name", "patient_birth_date", "patient_sex", "patient_province", "patient_city",
     "patient_phone_hash", "patient_id_number", "icd10", "diagnosis__icd10_given", "diagnosis__hospital",
@@ -232,7 +233,7 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
                     case_a_id=pair[0], case_b_id=pair[1], reasons=scored.reasons(pair_index[(pk, other)]),
                     probability=Decimal(str(probability[other])).quantize(PROBABILITY_PLACES),
                 )  # fmt: skip
-    _execute_update(Case, ("person_id",), moves)
+    _cases_move(moves)
     for target, (previous, number) in numbered.items():
         # The valid number moves from the fresh person the case came with to the one it joined.
         _number_give(Person.objects.filter(pk=previous, id_hash__in=id_hashes(number)), "")
@@ -244,6 +245,20 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
         ).delete()  # fmt: skip
     IdentityReview.objects.bulk_create(review_rows.values(), ignore_conflicts=True)
     return {"joined": len(moves), "reviews": len(review_rows)}
+
+
+def _cases_move(moves: list[tuple[int, int]]) -> None:
+    """Move cases to persons ((person_id, case_id) pairs), and the aid recorded on them with them."""
+    _execute_update(Case, ("person_id",), moves)
+    aid_follow_cases([case_id for _, case_id in moves])
+
+
+def aid_follow_cases(case_ids: list[int]) -> None:
+    """Aid recorded on a case belongs to that case's person: after cases moved, their aid follows."""
+    for start in range(0, len(case_ids), MOVE_CHUNK):
+        AidRecord.objects.filter(case_id__in=case_ids[start : start + MOVE_CHUNK]).update(
+            person_id=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("person_id")[:1])
+        )
 
 
 def _number_give(persons, number: str) -> None:
@@ -412,13 +427,9 @@ def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int
                 _number_give(Person.objects.filter(pk=person_id), number)
         except IntegrityError:  # an intake meanwhile gave the number to another person: tomorrow's run settles it
             logger.warning("identity: number of person %s taken meanwhile; left for the next run", person_id)
-    _execute_update(Case, ("person_id",), moves)
+    _cases_move(moves)
     if moves:
-        # Aid recorded on a case belongs to that case's person; aid recorded by number on a person
-        # left without cases goes where most of its cases went.
-        AidRecord.objects.exclude(case=None).update(
-            person_id=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("person_id")[:1])
-        )
+        # aid recorded by number on a person left without cases goes where most of its cases went
         successors: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for person_id, case_id in moves:
             successors[rows[case_id]["person_id"]][person_id] += 1

@@ -28,6 +28,7 @@ from cases.models import (
 from cases.services.disclosure import disclosure_tokens_sync
 from cases.services.events import actor_label_for, event_log
 from cases.services.identity import (
+    aid_follow_cases,
     cases_resolve,
     id_hash,
     id_hashes,
@@ -82,6 +83,7 @@ def _case_store(*, data: CaseInput, digest: str, user, actor_label: str) -> tupl
     case.person = person_for_case(case=case)
     case.save()
     if previous_person_id and previous_person_id != case.person_id:
+        aid_follow_cases([case.pk])
         person_drop_if_orphaned(person_id=previous_person_id)
 
     part_model, part_values = _channel_part(data, program)

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from cases.errors import CaseError
 from cases.lib import exchange
-from cases.models import AccessLog, Case, CaseEvent, IdentityReview, Person
+from cases.models import AccessLog, AidRecord, Case, CaseEvent, IdentityReview, Person
 from cases.services.identity import cases_resolve, identities_resolve_all, review_decide
-from cases.services.intake import cases_create
+from cases.services.intake import aid_record, cases_create
 from cases.services.verification import case_verify
 from matching.models import Episode, MatchRun
 from matching.services.need import need_compute_all
@@ -264,3 +264,23 @@ def test_a_person_who_takes_a_number_at_intake_shows_it_masked():
     person = Person.objects.get(pk=Case.objects.get(pk=first.pk).person_id)
     assert Person.objects.count() == 1 and person.id_hash
     assert person.id_masked == f"{NUMBER[:4]}**********{NUMBER[-4:]}" and person.id_number == NUMBER
+
+
+def test_aid_on_a_case_that_joins_another_person_at_intake_goes_with_it():
+    # given: a person with a valid number, and a case of someone else with aid recorded on it
+    first = _case(patient={"id_number": NUMBER})
+    other = _case(patient={"name": "李强", "birth_date": "1990-01-02", "phone": "13900001111"})
+    aid_record(data=exchange.parse_aid(
+        {"ref": "AID-1", "case": other.ref, "provider": "民政", "amount": "3000", "date": "2026-10-02"},
+        today=timezone.localdate(),
+    ))  # fmt: skip
+    left = other.person_id
+    assert left != first.person_id
+
+    # when: the case is sent again, corrected to the first person
+    moved = _case(ref=other.ref, patient={"id_number": NUMBER})
+
+    # then: the case, its aid and nobody else: the person it left is gone
+    assert moved.person_id == first.person_id
+    assert AidRecord.objects.get(ref="AID-1").person_id == first.person_id
+    assert not Person.objects.filter(pk=left).exists()
