@@ -41,7 +41,10 @@ Synthetic labelled data (`synthetic_dataset`), until real labels exist
 -----------------------------------------------------------------------
 Generator ``risk-synthetic/2``. Its shares and weights are cases.lib.synthetic's where that
 generator has them (channels, household sizes, assistance, raiser relations, documents, identity
-numbers, repeat applications, platforms, money raised), imported rather than copied. No case in
+numbers, repeat applications, platforms, money raised), imported rather than copied; its
+insurance mix, household incomes, hospital levels and critical-illness payout shares repeat that
+generator's figures as literals, and its well-off households' cars (80,000-300,000, 60%) differ
+from it (100,000-400,000, 80%): sharing them changes the draws and needs a retrain. No case in
 the generator carries its label in one feature; every sign of fraud also occurs in honest
 applications, and a fraudulent one shows only some of the signs. Assumptions:
 
