@@ -141,7 +141,6 @@ class CaseAdmin(CaseVerificationAdminMixin, EncryptedDeferredMixin, admin.ModelA
     search_fields = ("ref", "patient_name")
     date_hierarchy = "submitted_at"
     list_select_related = ("person",)
-    encrypted_fields = ("patient_id_number", "patient_phone", "person__id_number")
     action_form = CaseActionForm
     actions = ("reverify", "override_flag", "reject")
     inlines = (DocumentInline, CheckResultInline, CaseFlagInline, ProposalInline, CaseEventInline, AccessLogInline)
@@ -294,8 +293,9 @@ class CaseAdmin(CaseVerificationAdminMixin, EncryptedDeferredMixin, admin.ModelA
 
 
 @admin.register(CaseFlag)
-class CaseFlagAdmin(admin.ModelAdmin):
+class CaseFlagAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = ("case", "code", "reason", "overridden_at", "overridden_by", "override_reason")
+    list_select_related = ("case", "overridden_by")
     list_filter = ("code", ("overridden_at", admin.EmptyFieldListFilter))
     search_fields = ("case__ref",)
     readonly_fields = ("case", "code", "reason", "raised_at", "overridden_at", "overridden_by", "override_reason")
@@ -323,7 +323,6 @@ class PersonAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     search_fields = ("public_id", "name")
     fields = ("public_id", "name", "id_masked", "birth_date", "sex", "province", "created_at")
     readonly_fields = fields
-    encrypted_fields = ("id_number",)
 
     def has_add_permission(self, request):
         return False
@@ -346,7 +345,6 @@ class BlacklistEntryAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     form = BlacklistEntryForm
     list_display = ("name", "id_masked", "reason", "since")
     search_fields = ("name", "reason")
-    encrypted_fields = ("id_number",)
 
     def get_fields(self, request, obj=None):
         # A new entry needs the full number; an existing one shows it masked only.
@@ -368,9 +366,9 @@ class BlacklistEntryAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
 @admin.register(AidRecord)
 class AidRecordAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = ("ref", "case", "person", "provider", "amount", "date", "icd10")
+    list_select_related = ("case", "person")
     search_fields = ("ref", "provider", "case__ref")
     readonly_fields = ("ref", "case", "person", "provider", "amount", "date", "icd10")
-    encrypted_fields = ("patient_id_number",)
 
     def has_add_permission(self, request):
         return False
@@ -382,8 +380,9 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdmin):
+class AccessLogAdmin(EncryptedDeferredMixin, ReadOnlyAdmin):
     list_display = ("at", "user", "case", "where", "kind", "field")
+    list_select_related = ("user", "case")
     list_filter = ("where", "kind")
     readonly_fields = ("at", "user", "case", "where", "kind", "field")
 

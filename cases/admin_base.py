@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import admin
+from django.db import models
+
+from cases.lib.fields import EncryptedCharField
+
+
+def encrypted_paths(model: type[models.Model], related: Iterable[str] = ()) -> list[str]:
+    """The encrypted fields of a model and of the models along each related path ("case__person")."""
+
+    def encrypted(of: type[models.Model]) -> list[str]:
+        return [f.name for f in of._meta.concrete_fields if isinstance(f, EncryptedCharField)]
+
+    out = encrypted(model)
+    for path in related:
+        target = model
+        for part in path.split("__"):
+            target = target._meta.get_field(part).related_model
+        out += [f"{path}__{name}" for name in encrypted(target)]
+    return out
 
 
 class EncryptedDeferredMixin:
-    """Lists and pages show the stored masks; leaving the encrypted columns unloaded means they never decrypt."""
+    """Lists and pages show the stored masks; leaving the encrypted columns unloaded means they never decrypt.
 
-    encrypted_fields: tuple[str, ...] = ()
+    The columns left out are the model's own and those of every model the list joins
+    (list_select_related, which must then be a tuple: left to Django, a list that shows a related
+    object joins every related table and would decrypt their numbers on every row).
+    """
+
+    list_select_related: tuple[str, ...] = ()
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer(*self.encrypted_fields)
+        return super().get_queryset(request).defer(*encrypted_paths(self.model, self.list_select_related))
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cases.admin_base import EncryptedDeferredMixin
 from cases.errors import CaseError
 from cases.models import AccessLog, Case, IdentityReview
 from cases.services.identity import review_decide
@@ -33,7 +34,7 @@ COMPARED = (
 
 
 @admin.register(IdentityReview)
-class IdentityReviewAdmin(admin.ModelAdmin):
+class IdentityReviewAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = ("pair", "probability", "status", "created_at", "decided_by", "decision_reason")
     list_filter = ("status",)
     search_fields = ("case_a__ref", "case_b__ref")

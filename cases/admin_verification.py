@@ -164,7 +164,7 @@ class DisbursementPlanAdmin(EncryptedDeferredMixin, ReadOnlyAdmin):
                        "created_at")  # fmt: skip
     fields = readonly_fields
     inlines = (InstalmentInline,)
-    encrypted_fields = ("payee_account",)
+    list_select_related = ("case",)
 
     def get_urls(self):
         release = path("<int:plan_id>/release/<int:seq>/", self.admin_site.admin_view(self.release_view),

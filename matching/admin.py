@@ -8,7 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from cases.admin_base import ReadOnlyAdmin, ReadOnlyInline
+from cases.admin_base import EncryptedDeferredMixin, ReadOnlyAdmin, ReadOnlyInline
 from cases.models import Case
 from cases.services.intake import cases_reverify
 from matching.models import Award, Episode, Foundation, FoundationMember, MatchRun, Program, Proposal
@@ -102,8 +102,9 @@ class MatchRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(admin.ModelAdmin):
+class ProposalAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = ("id", "run", "case", "program", "amount", "priority", "status", "decided_at")
+    list_select_related = ("run", "case", "program")
     list_filter = ("status", "program__foundation", "program")
     search_fields = ("case__ref", "program__ref")
     readonly_fields = [f.name for f in Proposal._meta.fields]
@@ -116,8 +117,9 @@ class ProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(EncryptedDeferredMixin, admin.ModelAdmin):
     list_display = ("id", "case", "program", "amount", "status", "created_by", "created_at")
+    list_select_related = ("case", "program", "created_by")
     list_filter = ("status", "program")
     search_fields = ("case__ref", "program__ref")
     readonly_fields = [f.name for f in Award._meta.fields]
@@ -129,7 +131,7 @@ class AwardAdmin(admin.ModelAdmin):
         return False
 
 
-class EpisodeCaseInline(ReadOnlyInline):
+class EpisodeCaseInline(EncryptedDeferredMixin, ReadOnlyInline):
     model = Case
     fk_name = "episode"
     fields = ("ref", "channel", "status", "icd10", "request_amount", "need", "duplicate_of")
@@ -138,10 +140,11 @@ class EpisodeCaseInline(ReadOnlyInline):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(ReadOnlyAdmin):
+class EpisodeAdmin(EncryptedDeferredMixin, ReadOnlyAdmin):
     """The ledger, read only: the need step and awards write it, the database guards it."""
 
     list_display = ("id", "person", "categories", "carrier", "asked", "received_outside", "awarded", "need")
+    list_select_related = ("person", "carrier")
     search_fields = ("person__public_id", "cases__ref")
     readonly_fields = [f.name for f in Episode._meta.fields] + ["need"]
     inlines = [EpisodeCaseInline]

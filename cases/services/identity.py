@@ -111,10 +111,20 @@ def record_of(values: dict) -> linkage.Record:
     )
 
 
+_RESOLVERS: dict[tuple | None, linkage.Resolver] = {}  # keyed by the newest row (id, created_at)
+
+
 def resolver_current() -> linkage.Resolver:
-    """The newest fitted model, or the engine's built-in one before any nightly run fitted one."""
-    stored = ResolutionModel.objects.order_by("-created_at", "-id").first()
-    return linkage.Resolver(model=linkage.Model.from_dict(stored.params) if stored else None)
+    """The newest fitted model, or the engine's built-in one before any nightly run fitted one.
+
+    Intake calls this for every submission: the model is read from its row once per row, not per call.
+    """
+    newest = ResolutionModel.objects.order_by("-created_at", "-id").values_list("id", "created_at").first()
+    if newest not in _RESOLVERS:
+        _RESOLVERS.clear()
+        params = ResolutionModel.objects.get(pk=newest[0]).params if newest else None
+        _RESOLVERS[newest] = linkage.Resolver(model=linkage.Model.from_dict(params) if params else None)
+    return _RESOLVERS[newest]
 
 
 def _decisions(case_ids: Iterable[int] | None = None) -> tuple[set[frozenset], set[frozenset]]:
