@@ -25,6 +25,9 @@ FRESH_SET = Path(__file__).with_name("fresh_set.csv")
 # Written blind once more, while the normaliser was being improved on the others, by someone who
 # saw none of them, the library or the normaliser; run only for reporting (README: "A blind set").
 BLIND_SET = Path(__file__).with_name("blind_set.csv")
+# A fourth hand, blind likewise, written while the terms file (cases/data/icd10_terms.csv) was added.
+PANEL_SET = Path(__file__).with_name("panel_set.csv")
+SETS = {"eval": EVAL_SET, "fresh": FRESH_SET, "blind": BLIND_SET, "panel": PANEL_SET}
 COLUMNS = ("text", "icd10_category", "writer", "variation")
 WRITERS = ("hospital", "family")
 

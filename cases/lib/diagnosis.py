@@ -50,15 +50,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from cases.lib import disease_library, icd10, neoplasm
+from cases.lib import disease_library, icd10, neoplasm, vocabulary
 
 VERSION = "diagnosis-tfidf-logreg/2"
 DEFAULT_THRESHOLD = 0.55  # chosen on the dev halves of eval_set.csv and outside.csv (benchmarks/diagnosis)
 CLAUSE_MARGIN = 0.15
 RULE_CONFIDENCE = 0.9  # a site and a behaviour named in words (cases/lib/neoplasm.py)
+TERM_MINIMUM = 0.7  # a name of cases/data/icd10_terms.csv must be at least this similar to be read
+TERM_MARGIN = 0.05  # … and this much closer than the library's nearest text (chosen on the dev halves)
 SOUND_WEIGHT = 1.0
 CODES_PATH = Path(__file__).resolve().parent.parent / "data" / "diagnosis_codes.csv"
 CODES_COLUMNS = ("key", "code", "names", "qualifiers", "with")
@@ -340,17 +343,20 @@ def _cleaned(parts: Iterable[str]) -> list[str]:
     return [part for part in dict.fromkeys(cleaned) if len(part) > 1]
 
 
-def readings(text: str) -> tuple[str, str, list[str], list[str]]:
+# A clause that says it is the diagnosis: "孩子出生时窒息，诊断新生儿缺氧缺血性脑病" is the second one.
+_DIAGNOSED = re.compile(r"诊断|确诊|查出|检查出|(?:医生|大夫)说|活检|病理|说是|得了|患了|患有")
+
+
+def readings(text: str) -> tuple[str, str, list[str], list[str], str]:
     """Everything the normaliser reads in a text, its script folded once: the folded text (for the
-    sites reader), the cleaned whole, its clauses and its asides."""
+    sites reader), the cleaned whole, its clauses, its asides and its lead clause (the first that
+    says it is the diagnosis, else the first)."""
     script = _fold_script(text)
     folded = _translate(script)
-    return (
-        folded,
-        _strip(folded),
-        _cleaned(_CLAUSES.split(script)),
-        _cleaned(_ASIDES.findall(script)),
-    )
+    raw = _CLAUSES.split(script)
+    parts = _cleaned(raw)
+    said = _cleaned(clause for clause in raw if _DIAGNOSED.search(clause))
+    return folded, _strip(folded), parts, _cleaned(_ASIDES.findall(script)), (said or parts or [""])[0]
 
 
 # -- pinyin -----------------------------------------------------------------------------------------
@@ -486,6 +492,23 @@ _SEQUELA_OF = {
     "subarachnoid_haemorrhage": "I69.0",
     "stroke": "I69.4",
 }
+# HIV disease is coded by what it resulted in (B20 infections, B21 tumours), B24 when nothing is said
+_HIV_ITSELF = re.compile(r"HIV感染|艾滋病?病毒感染|人类免疫缺陷病毒感染|HIV|AIDS|艾滋病?")
+_HIV_NEGATIVE = re.compile(r"(?:HIV|AIDS|艾滋病?)[^，,；;]{0,4}(?:阴性|[(（]?[-－][)）]?|未见|排除)")
+_HIV_LINK = re.compile(r"(?:HIV|AIDS|艾滋病?)[^，,；;]{0,6}(?:合并|相关|伴|并发|继发|导致|引起)")
+_HIV_RESULTS = (
+    ("B21.0", re.compile(r"卡波[西济]")),
+    ("B21.1", re.compile(r"伯基特|BURKITT")),
+    ("B21.3", re.compile(r"(?<!非)霍奇金")),
+    ("B21.2", re.compile(r"淋巴瘤")),
+    ("B21.9", re.compile(r"癌|肉瘤|恶性肿瘤")),
+    ("B20.0", re.compile(r"结核|分枝杆菌")),
+    ("B20.2", re.compile(r"巨细胞病毒|CMV")),
+    ("B20.4", re.compile(r"念珠菌")),
+    ("B20.5", re.compile(r"隐球菌|真菌|马尔尼菲")),
+    ("B20.6", re.compile(r"肺孢子|PCP")),
+    ("B20.9", re.compile(r"机会性|感染|肺炎|脑膜炎|败血症|脓毒")),
+)
 
 
 def training_names(entries: Sequence[disease_library.Entry], rules: Sequence[CodeRule] = ()) -> list[Name]:
@@ -629,6 +652,41 @@ def _confidence(probability: float, similarity: float) -> float:
     return float(np.sqrt(probability * similarity))
 
 
+class Scored(NamedTuple):
+    """The model's reading of one cleaned text, and the terms file's nearest name to it."""
+
+    index: int  # the class (entry, code)
+    confidence: float
+    nearest: str  # the category's training text nearest to the text
+    similarity: float  # to the library's nearest training text of any category
+    term: int  # the terms file's nearest name (-1: no terms)
+    term_similarity: float
+
+
+def _term_names(entries, terms: Sequence[vocabulary.Term], known: set[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The terms file's names as the normaliser reads them (cleaned, distinct, none the library already
+    trains on), each with the entry that covers its code (most specific first) or "" and the code."""
+    texts: dict[str, tuple[str, str]] = {}
+    for term in terms:
+        covering = disease_library.find_all_by_code(entries, term.code)
+        label = (covering[0].key if covering else "", term.code)
+        for name in term.names:
+            value = clean(name)
+            # a name the folding mostly strips ("病理性骨折" to "性骨折") would match any such text
+            whole = _SEPARATORS.sub("", _fold_script(name))
+            if len(value) > 1 and value not in known and len(value) >= 0.6 * len(whole):
+                texts.setdefault(value, label)
+    return list(texts), list(texts.values())
+
+
+def _terms_latin(terms: Sequence[vocabulary.Term]) -> frozenset[str]:
+    """Latin abbreviations the terms file names by (HLH, PNH, ROP): kept when a text is read. Only
+    names that are one short word count: English names' words ("disease") would match any text."""
+    return frozenset(
+        name.upper() for term in terms for name in term.names if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,7}", name)
+    )
+
+
 @dataclass(frozen=True)
 class Match:
     """The best reading of a text: which library entry, which ICD-10 code, how sure."""
@@ -651,6 +709,7 @@ class Normaliser:
         entries: Sequence[disease_library.Entry],
         *,
         codes: Sequence[CodeRule] | None = None,
+        terms: Sequence[vocabulary.Term] | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         regularisation: float = 50.0,
         iterations: int = 100,
@@ -663,9 +722,11 @@ class Normaliser:
         self.fingerprint = ""  # set by library_normaliser: a hash of what it was trained on
         self.entries = tuple(entries)
         self.codes = tuple(codes) if codes is not None else load_codes(self.entries)
+        self.terms = tuple(terms) if terms is not None else vocabulary.load_terms()
         self._by_key = {entry.key: entry for entry in self.entries}
-        self._latin = latin_vocabulary(self.entries, self.codes)
+        self._latin = latin_vocabulary(self.entries, self.codes) | _terms_latin(self.terms)
         texts, labels, weights = _augmented(self.entries, self.codes)
+        self._term_texts, self._term_labels = _term_names(self.entries, self.terms, set(texts))
         self.classes = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.classes)}
         y = np.array([index[label] for label in labels])
@@ -676,8 +737,8 @@ class Normaliser:
         self._sounds = TfidfVectorizer(
             analyzer="word", ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True, min_df=2, dtype=np.float32
         )
-        self._chars.fit(texts)
-        self._sounds.fit([pinyin(t) for t in texts])
+        self._chars.fit(texts + self._term_texts)
+        self._sounds.fit([pinyin(t) for t in texts + self._term_texts])
         model = LogisticRegression(C=regularisation, max_iter=iterations, tol=1e-3)
         model.fit(self._features(texts), y, sample_weight=np.array(weights))
         # only the weights are kept: predict_proba is softmax(features @ coef + intercept)
@@ -696,6 +757,7 @@ class Normaliser:
         self._near_category = np.array([category for category, _ in distinct])
         # features of unit length on both sides: each carries 1 / sqrt(1 + SOUND_WEIGHT²), stored here
         self._near_matrix = (self._features(self._near_texts) / (1 + SOUND_WEIGHT**2)).T.tocsr()
+        self._term_matrix = (self._features(self._term_texts) / (1 + SOUND_WEIGHT**2)).T.tocsr()
         # per category: its classes, and its distinct training texts
         self._members = [np.flatnonzero(self._category_of == c) for c in range(len(categories))]
         self._own = [np.flatnonzero(self._near_category == c) for c in range(len(categories))]
@@ -717,8 +779,8 @@ class Normaliser:
 
         return sparse.hstack([chars, SOUND_WEIGHT * sounds]).tocsr()
 
-    def _score(self, cleaned: list[str]) -> list[tuple[int, float, str]]:
-        """(class, confidence, nearest training text) for each cleaned text."""
+    def _score(self, cleaned: list[str]) -> list[Scored]:
+        """The model's reading of each cleaned text, and the nearest name of the terms file."""
         features = self._features(cleaned)
         scores = features @ self._coef + self._intercept  # the model's predict_proba, without its checks
         scores -= scores.max(axis=1, keepdims=True)
@@ -726,17 +788,26 @@ class Normaliser:
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         by_category = probabilities @ self._class_sum
         similarity = (features @ self._near_matrix).toarray()
+        if self._term_texts:
+            to_terms = (features @ self._term_matrix).toarray()
+            term_best = to_terms.argmax(axis=1)
+            term_similarity = to_terms[np.arange(len(cleaned)), term_best]
+        else:
+            term_best, term_similarity = np.full(len(cleaned), -1), np.zeros(len(cleaned))
         out = []
         if self._outside >= 0:
             by_category[:, self._outside] = -1.0  # the outside class is never an answer
-        for p, p_category, sims in zip(probabilities, by_category, similarity, strict=True):
+        for i, (p, p_category, sims) in enumerate(zip(probabilities, by_category, similarity, strict=True)):
             category = int(np.argmax(p_category))
             members = self._members[category]
             best = int(members[np.argmax(p[members])])
             own = self._own[category]
             nearest = int(own[np.argmax(sims[own])])
             confidence = _confidence(max(float(p_category[category]), 0.0), max(float(sims[nearest]), 0.0))
-            out.append((best, confidence, self._near_texts[nearest]))
+            out.append(
+                Scored(best, confidence, self._near_texts[nearest], float(sims.max(initial=0.0)),
+                       int(term_best[i]), float(term_similarity[i]))
+            )  # fmt: skip
         return out
 
     def match(self, text: str) -> Match | None:
@@ -765,49 +836,87 @@ class Normaliser:
 
     def match_many(self, texts: Iterable[str]) -> list[Match | None]:
         read = [readings(self.known_latin(t)) for t in texts]
-        flat = list(dict.fromkeys(r for _, whole, parts, inside in read for r in (whole, *parts, *inside) if r))
+        flat = list(dict.fromkeys(r for _, whole, parts, inside, _ in read for r in (whole, *parts, *inside) if r))
         scored = dict(zip(flat, self._score(flat), strict=True)) if flat else {}
         out: list[Match | None] = []
-        for folded, whole, parts, inside in read:
+        for folded, whole, parts, inside, lead in read:
             if not whole and not inside:
                 out.append(None)
                 continue
-            best = scored[whole] if whole else (0, 0.0, "")
-            entry = self.classes[best[0]][0] if whole else None
+            best = scored[whole] if whole else Scored(0, 0.0, "", 0.0, -1, 0.0)
+            entry = self.classes[best.index][0] if whole else None
             for part in parts:
                 # a clause wins only when it is clearly surer than the whole text; when both name the
                 # same entry the whole text, which says more (烫伤 全身30%), keeps its code
-                index, confidence, _ = scored[part]
+                index, confidence = scored[part].index, scored[part].confidence
                 if self.classes[index][0] == entry:
-                    best = (best[0], max(best[1], confidence), best[2])
-                elif confidence > best[1] + CLAUSE_MARGIN:
+                    best = best._replace(confidence=max(best.confidence, confidence))
+                elif confidence > best.confidence + CLAUSE_MARGIN:
                     best = scored[part]
                     entry = self.classes[index][0]
             for part in inside:
                 # what is in brackets only when the rest does not say enough
-                if best[1] < self.threshold and scored[part][1] > best[1]:
+                if best.confidence < self.threshold and scored[part].confidence > best.confidence:
                     best = scored[part]
             best = self._refined(best, [scored[part] for part in (*parts, *inside)])
-            index, confidence, nearest = best
-            key, code = self.classes[index]
-            match = Match(key, code, round(min(max(confidence, 0.0), 1.0), 4), nearest)
-            out.append(self._weighed(neoplasm.read(folded), self._sequela(folded, match)))
+            key, code = self.classes[best.index]
+            match = Match(key, code, round(min(max(best.confidence, 0.0), 1.0), 4), best.nearest)
+            first = scored[lead] if lead else None
+            others = [scored[r] for r in (*parts, *inside)]
+            match = self._termed(match, scored[whole] if whole else None, first, others, from_first=first is not None and best.index == first.index)
+            out.append(self._weighed(neoplasm.read(folded), self._hiv(folded, self._sequela(folded, match))))
         return out
 
-    def _refined(self, best: tuple[int, float, str], parts: list[tuple[int, float, str]]) -> tuple[int, float, str]:
+    def _termed(
+        self, match: Match, whole: Scored | None, first: Scored | None, others: list[Scored], *, from_first: bool
+    ) -> Match:
+        """The terms file's nearest name where it is clearly nearer than anything the library names
+        ("早产儿视网膜病变 3期" is H35.1, not premature birth), with the entry covering its code if any.
+
+        Read where a diagnosis line puts what is treated: the whole text, else its lead clause (the
+        first, or the first that says it is the diagnosis: "出生时窒息，诊断新生儿缺氧缺血性脑病");
+        a comorbidity listed later ("脑出血；2型糖尿病") does not displace the library's reading. When the library reads nothing confidently, the
+        nearest name of any clause or aside.
+        """
+
+        def near(scored: Scored | None) -> bool:
+            return (
+                scored is not None
+                and scored.term >= 0
+                and scored.term_similarity >= max(TERM_MINIMUM, scored.similarity + TERM_MARGIN)
+            )
+
+        def agrees(clause: Scored | None) -> bool:  # the first clause, if any, names the same code
+            return clause is None or (clause.term == whole.term and near(clause))
+
+        surer = (lambda s: s.term_similarity >= match.confidence) if self.known(match) else (lambda s: True)
+        if near(whole) and agrees(first) and surer(whole):
+            chosen = whole
+        elif near(first) and not from_first and surer(first):
+            chosen = first
+        elif not self.known(match):
+            chosen = max((s for s in others if near(s)), key=lambda s: s.term_similarity, default=None)
+        else:
+            chosen = None
+        if chosen is None:
+            return match
+        key, code = self._term_labels[chosen.term]
+        return Match(key, code, round(min(chosen.term_similarity, 1.0), 4), self._term_texts[chosen.term])
+
+    def _refined(self, best: Scored, parts: list[Scored]) -> Scored:
         """A clause or aside that names a narrower illness inside the reading's entry says which one:
         "孩子白血病复发了，是急淋" is the ALL, "中风了（脑梗）" the infarction."""
-        key, code = self.classes[best[0]]
+        key, code = self.classes[best.index]
         for part in parts:
-            part_key, part_code = self.classes[part[0]]
+            part_key, part_code = self.classes[part.index]
             if (
                 part_key
                 and part_key != key
                 and part_code[:3] != code[:3]
-                and part[1] >= self.threshold
+                and part.confidence >= self.threshold
                 and _covers(self._by_key[key], part_code)
             ):
-                return (part[0], max(best[1], part[1]), part[2])
+                return part._replace(confidence=max(best.confidence, part.confidence))
         return best
 
     def _sequela(self, folded: str, match: Match) -> Match:
@@ -816,6 +925,21 @@ class Normaliser:
         if not sequela or SEQUELA_KEY not in self._by_key or not _LATE.search(folded):
             return match
         return Match(SEQUELA_KEY, sequela, match.confidence, match.matched)
+
+    def _hiv(self, folded: str, match: Match) -> Match:
+        """HIV disease by what it resulted in: "艾滋病合并卡波西肉瘤" is B21.0, "…肺孢子菌肺炎" B20.6,
+        "艾滋病" alone B24 (WHO's combination categories)."""
+        if not _HIV_ITSELF.search(folded) or _HIV_NEGATIVE.search(folded):
+            return match
+        covering = disease_library.find_all_by_code(self.entries, "B24")
+        if not covering:
+            return match
+        rest = _HIV_ITSELF.sub(" ", folded)
+        code = next((code for code, words in _HIV_RESULTS if words.search(rest)), "B24")
+        if match.key != covering[0].key and (code == "B24" or not _HIV_LINK.search(folded)):
+            return match  # another illness read, and HIV named beside it without saying it caused it
+        confidence = match.confidence if code == "B24" else max(match.confidence, RULE_CONFIDENCE)
+        return Match(covering[0].key, code, confidence, match.matched)
 
     def _weighed(self, reading: neoplasm.Reading | None, match: Match | None) -> Match | None:
         """The model's reading weighed against the site and behaviour the words name (cases/lib/neoplasm.py).
@@ -833,7 +957,8 @@ class Normaliser:
         if match.category == code[:3]:
             # the words' code when it says more: C18.7 (sigmoid) over C18, not C34.9 (unspecified) over C34
             says_more = len(code) > len(match.code) and not code.endswith(".9")
-            better = code if says_more and _covers(self._by_key[match.key], code) else match.code
+            covered = not match.key or _covers(self._by_key[match.key], code)
+            better = code if says_more and covered else match.code
             return Match(match.key, better, max(match.confidence, RULE_CONFIDENCE), match.matched)
         covering = [entry.key for entry in disease_library.find_all_by_code(self.entries, code)]
         if not covering:
@@ -884,7 +1009,7 @@ def _code_digest() -> tuple[str, list[str]]:
     from importlib.metadata import version
 
     packages = ("scikit-learn", "numpy", "scipy", "opencc", "pypinyin")
-    sources = (Path(__file__), Path(neoplasm.__file__), neoplasm.SITES_PATH)
+    sources = (Path(__file__), Path(neoplasm.__file__), neoplasm.SITES_PATH, vocabulary.TERMS_PATH)
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
     return digest, [version(p) for p in packages]
 

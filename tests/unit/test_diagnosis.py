@@ -117,3 +117,20 @@ def test_the_normaliser_is_built_once_per_library(normaliser):
     assert library_normaliser() is normaliser
     stricter = library_normaliser(threshold=0.9)
     assert stricter.threshold == 0.9 and normaliser.threshold == DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("艾滋病", "B24"),  # HIV disease, nothing said of what it resulted in
+        ("HIV感染 合并隐球菌脑膜炎", "B20.5"),
+        ("艾滋病合并肺孢子菌肺炎", "B20.6"),
+        ("AIDS相关卡波西肉瘤", "B21.0"),
+        ("HIV相关非霍奇金淋巴瘤，化疗中", "B21.2"),  # a tumour said to come of it: the combination category
+        ("弥漫大B细胞淋巴瘤，HIV阴性", "C83.3"),  # ruled out: the lymphoma
+        ("肺癌 HIV感染者", "C34.9"),  # beside it, not said to come of it: the cancer is treated
+    ],
+)
+def test_hiv_disease_is_coded_by_what_it_resulted_in(normaliser, text, code):
+    match = normaliser.match(text)
+    assert match.code == code and normaliser.known(match), match
