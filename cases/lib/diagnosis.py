@@ -863,7 +863,8 @@ class Normaliser:
             match = Match(key, code, round(min(max(best.confidence, 0.0), 1.0), 4), best.nearest)
             first = scored[lead] if lead else None
             others = [scored[r] for r in (*parts, *inside)]
-            match = self._termed(match, scored[whole] if whole else None, first, others, from_first=first is not None and best.index == first.index)
+            from_first = first is not None and best.index == first.index
+            match = self._termed(match, scored[whole] if whole else None, first, others, from_first=from_first)
             out.append(self._weighed(neoplasm.read(folded), self._hiv(folded, self._sequela(folded, match))))
         return out
 
@@ -875,8 +876,8 @@ class Normaliser:
 
         Read where a diagnosis line puts what is treated: the whole text, else its lead clause (the
         first, or the first that says it is the diagnosis: "出生时窒息，诊断新生儿缺氧缺血性脑病");
-        a comorbidity listed later ("脑出血；2型糖尿病") does not displace the library's reading. When the library reads nothing confidently, the
-        nearest name of any clause or aside.
+        a comorbidity listed later ("脑出血；2型糖尿病") does not displace the library's reading.
+        When the library reads nothing confidently, the nearest name of any clause or aside.
         """
 
         def near(scored: Scored | None) -> bool:
