@@ -54,7 +54,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cases.lib import disease_library, icd10, neoplasm, vocabulary
+from cases.lib import disease_library, icd10, neoplasm, sounds, vocabulary
 
 VERSION = "diagnosis-tfidf-logreg/2"
 DEFAULT_THRESHOLD = 0.55  # chosen on the dev halves of eval_set.csv and outside.csv (benchmarks/diagnosis)
@@ -124,6 +124,13 @@ _GENERIC_LEUKAEMIA = re.compile(
 )
 
 # What a diagnosis says about stage, type or treatment rather than which illness it is.
+# A regimen: drug names (by their usual endings) joined by "+"
+_DRUG = r"[\u4e00-\u9fff]{1,6}(?:替尼|单抗|米|胺|松|铂|醇|他赛|星|滨|昔布|肽|素|司|汀|酮|唑|韦|仑|嗪|酯|泊苷|嘧啶)"
+_REGIMEN = rf"(?:{_DRUG}\s*\+\s*)+{_DRUG}"
+# Staging systems, kept with their stage so that the noise rule below removes both ("R-ISS II")
+_STAGINGS = frozenset(
+    ["BCLC", "CNLC", "FIGO", "INSS", "ISS", "ANN", "ARBOR", "BINET", "RAI", "KILLIP", "HUNT", "HESS", "NYHA", "WHO"]
+)
 _NOISE = [
     re.compile(p)
     for p in (
@@ -147,6 +154,7 @@ _NOISE = [
         r"(?:上|里)?长(?:了)?(?:一个|个|一些|些)?(?=[\u4e00-\u9fff]*[瘤癌])",  # "肝上长了个瘤子"
         r"导致|引起",
         r"S/P|(?<![A-Z])X\s*\d+(?![\d.])",  # "s/p TACE x3": status post, three times
+        _REGIMEN,  # "硼替佐米+来那度胺+地塞米松": drugs, not the illness
         r"[了的呢吧啊呀]",  # particles
         r"(?:左|右|双)侧",
     )
@@ -161,7 +169,7 @@ _WRITER = re.compile(
 )
 # One disease turned into another: "MDS转AML" is the AML.
 _TRANSFORMED = re.compile(
-    r"^.+?(?:转化为|转变为|转为|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
+    r"^.+?(?:转化为?|转变为|转为|进展为|进展至|演变为|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
 )
 _SEPARATORS = re.compile(r"[\s,，。;；:：、/\\|+_\-–—·•~～'\"“”‘’!！?？]+")
 _ASIDES = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
@@ -361,25 +369,10 @@ def readings(text: str) -> tuple[str, str, list[str], list[str], str]:
 
 # -- pinyin -----------------------------------------------------------------------------------------
 
-# Sounds that many speakers (and so their input method) do not tell apart.
-_FUZZY = [(re.compile(p), r) for p, r in ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"ng$", "n"))]
-
-
-@functools.lru_cache(maxsize=8192)
-def _syllable(char: str) -> str:
-    if not "\u4e00" <= char <= "\u9fff":
-        return char.lower()
-    from pypinyin import lazy_pinyin
-
-    value = lazy_pinyin(char)[0]
-    for pattern, replacement in _FUZZY:
-        value = pattern.sub(replacement, value)
-    return value
-
 
 def pinyin(cleaned: str) -> str:
     """The folded text as toneless, fuzzy pinyin syllables: homophone slips (鼻烟癌, 干癌) read alike."""
-    return " ".join(_syllable(char) for char in cleaned)
+    return sounds.pinyin(cleaned)
 
 
 # -- which code a name gives ------------------------------------------------------------------------
@@ -680,11 +673,15 @@ def _term_names(entries, terms: Sequence[vocabulary.Term], known: set[str]) -> t
 
 
 def _terms_latin(terms: Sequence[vocabulary.Term]) -> frozenset[str]:
-    """Latin abbreviations the terms file names by (HLH, PNH, ROP): kept when a text is read. Only
-    names that are one short word count: English names' words ("disease") would match any text."""
-    return frozenset(
-        name.upper() for term in terms for name in term.names if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,7}", name)
-    )
+    """Latin the terms file names by, kept when a text is read: abbreviations (HLH, PNH, ROP) and the
+    Latin inside Chinese names (抗NMDA受体脑炎, IgA肾病); not the words of English names ("disease"),
+    which would match any text."""
+    words = set()
+    for term in terms:
+        for name in term.names:
+            if re.search(r"[\u4e00-\u9fff]", name) or re.fullmatch(r"[A-Za-z][A-Za-z0-9]{1,7}", name):
+                words.update(_LATIN_WORD.findall(_fold_script(name)))
+    return frozenset(words)
 
 
 @dataclass(frozen=True)
@@ -822,7 +819,7 @@ class Normaliser:
         def keep(found: re.Match) -> str:
             word = found.group()
             upper = word.upper()
-            if upper in known or upper in _PHRASE_WORDS or _LATIN_KEPT.fullmatch(upper):
+            if upper in known or upper in _PHRASE_WORDS or upper in _STAGINGS or _LATIN_KEPT.fullmatch(upper):
                 return upper
             # a known abbreviation after a lower-case qualifier: cHL (classical), mCRC (metastatic), rAML
             rest = word[1:]
@@ -865,7 +862,8 @@ class Normaliser:
             others = [scored[r] for r in (*parts, *inside)]
             from_first = first is not None and best.index == first.index
             match = self._termed(match, scored[whole] if whole else None, first, others, from_first=from_first)
-            out.append(self._weighed(neoplasm.read(folded), self._hiv(folded, self._sequela(folded, match))))
+            match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
+            out.append(self._weighed(neoplasm.read(folded), match))
         return out
 
     def _termed(
@@ -926,6 +924,24 @@ class Normaliser:
         if not sequela or SEQUELA_KEY not in self._by_key or not _LATE.search(folded):
             return match
         return Match(SEQUELA_KEY, sequela, match.confidence, match.matched)
+
+    def _regions(self, folded: str, match: Match) -> Match:
+        """An injury of one region coded by region (T20-T25 for burns) that the text says of two or
+        more regions, with no extent, is the "multiple regions" code the code rules give ("+"):
+        "头面部、躯干、四肢多处烧伤" is T29."""
+        several = [r for r in self.codes if r.key == match.key and r.qualifiers == ("+",)] if match.key else []
+        if not several or _EXTENT.search(folded):
+            return match
+        by_region = {q: r.code for r in self.codes if r.key == match.key and r.code[:3] != several[0].code[:3]
+                     for q in r.qualifiers if len(r.code) == 3}  # fmt: skip
+        if match.code not in by_region.values():
+            return match
+        masked = re.sub(r"手术|手段", "", folded)
+        pattern = "|".join(map(re.escape, sorted(by_region, key=len, reverse=True)))
+        named = {by_region[found.group()] for found in re.finditer(pattern, masked)}
+        if len(named) >= 2 or re.search(r"四肢|全身多处|多部位", masked):
+            return Match(match.key, several[0].code, match.confidence, match.matched)
+        return match
 
     def _hiv(self, folded: str, match: Match) -> Match:
         """HIV disease by what it resulted in: "艾滋病合并卡波西肉瘤" is B21.0, "…肺孢子菌肺炎" B20.6,
@@ -1010,7 +1026,8 @@ def _code_digest() -> tuple[str, list[str]]:
     from importlib.metadata import version
 
     packages = ("scikit-learn", "numpy", "scipy", "opencc", "pypinyin")
-    sources = (Path(__file__), Path(neoplasm.__file__), neoplasm.SITES_PATH, vocabulary.TERMS_PATH)
+    modules = (neoplasm, sounds, vocabulary)
+    sources = (Path(__file__), *(Path(m.__file__) for m in modules), neoplasm.SITES_PATH, vocabulary.TERMS_PATH)
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
     return digest, [version(p) for p in packages]
 

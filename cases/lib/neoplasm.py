@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cases.lib import disease_library, icd10
+from cases.lib import disease_library, icd10, sounds
 
 SITES_PATH = Path(__file__).resolve().parent.parent / "data" / "neoplasm_sites.csv"
 SITES_COLUMNS = ("site", "terms", "malignant", "in_situ", "benign", "uncertain", "secondary")
@@ -153,6 +154,7 @@ def read(folded: str) -> Reading | None:
     if not folded or _TYPES.search(folded):
         return None
     by_term, pattern = _lexicon()
+    folded = _sound_repaired(folded)
     # words the English put apart: "INTRAHEPATIC CHOLANGIOCARCINOMA" folds to "肝内 胆管癌"
     folded = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", folded)
     masked = _NOT_SITES.sub(lambda m: "#" * len(m.group()), folded)
@@ -192,6 +194,40 @@ def read(folded: str) -> Reading | None:
             if site is not None:
                 return Reading(site[2].code(behaviour), behaviour, folded[site[0] : site[1]])
     return None
+
+
+@functools.lru_cache(maxsize=2)
+def _by_sound() -> dict[tuple[str, ...], str]:
+    """Chinese site terms of two to four characters by their syllables (the first term keeps a sound)."""
+    by_term, _ = _lexicon()
+    out: dict[tuple[str, ...], str] = {}
+    for term in by_term:
+        if 2 <= len(term) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in term):
+            out.setdefault(tuple(sounds.syllable(c) for c in term), term)
+    return out
+
+
+def _sound_repaired(folded: str) -> str:
+    """A site typed as its homophone just before a malignant word, written as the site: "直长癌" is
+    直肠癌, "姨腺癌" 胰腺癌. Only there, where a site is expected, so no other words are rewritten."""
+    by_sound = _by_sound()
+    _, pattern = _lexicon()
+    written = [found.span() for found in pattern.finditer(folded)]  # sites spelt right stay as they are
+    out = folded
+    for found in _MALIGNANT.finditer(folded):
+        end = found.start()
+        if any(start < end and end - 4 < stop for start, stop in written):
+            continue  # "前列腺腺癌": 前列腺 is there, "腺腺" is not 涎腺
+        for length in (4, 3, 2):
+            chunk = folded[max(end - length, 0) : end]
+            if len(chunk) < length or not all("\u4e00" <= c <= "\u9fff" for c in chunk):
+                continue
+            readings = itertools.product(*(sounds.syllables(c) for c in chunk))  # 长: chang or zhang
+            term = next((by_sound[r] for r in itertools.islice(readings, 64) if r in by_sound), None)
+            if term is not None:
+                out = out[: end - length] + term + out[end:]  # one syllable a character: same length
+                break
+    return out
 
 
 def _nearest(text: str, sites: Sequence[tuple], position: int):

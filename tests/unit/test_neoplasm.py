@@ -31,6 +31,9 @@ def read(text: str):
         ("左乳原位癌", "D05.9", "in_situ"),
         ("子宫多发肌瘤", "D25.9", "benign"),  # a benign kind ICD-10 codes wherever it is
         ("卵巢交界性浆液性肿瘤", "D39.1", "uncertain"),
+        ("鼻烟癌肝转移", "C11.9", "malignant"),  # a site typed as its homophone: read by sound
+        ("我爸直长癌 做了手术", "C20", "malignant"),  # 长 read as chang, not zhang
+        ("前列腺腺癌 骨转移", "C61", "malignant"),  # spelt right: "腺腺" is not 涎腺
     ],
 )
 def test_a_site_and_a_behaviour_give_the_neoplasm_code(text, code, behaviour):
@@ -43,7 +46,7 @@ def test_a_site_and_a_behaviour_give_the_neoplasm_code(text, code, behaviour):
     [
         "胃MALT淋巴瘤",  # a type word decides (C88), not the site
         "急性髓系白血病",
-        "鼻烟癌肝转移",  # a primary is named, misspelt: not coded as the spread
+        "鼻因癌肝转移",  # a primary is named, misspelt past reading by sound: not coded as the spread
         "骨肉瘤术后肺转移",  # the only site is a spread, the primary a type
         "恶性贫血",  # "恶性" that is not a tumour
         "肝硬化失代偿期",
