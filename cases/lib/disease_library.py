@@ -24,7 +24,7 @@ from pathlib import Path
 
 from cases.lib import icd10
 
-VERSION = "2026.11-4"
+VERSION = "2026.11-5"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "disease_library.csv"
 
 COLUMNS = (
