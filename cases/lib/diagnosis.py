@@ -21,7 +21,9 @@ what it says in brackets; a clause wins when it names another entry and is clear
 Latin words the library never uses are dropped first ("on gilteritinib"), and the reading is
 then weighed against what the words say about a tumour's site and behaviour
 (``cases/lib/neoplasm.py``: "（乙状结肠）中分化腺癌" is C18.7 whatever the model guesses); a code no
-entry covers (子宫肌瘤: D25) comes back without an entry (``Match.key == ""``).
+entry covers (子宫肌瘤: D25) comes back without an entry (``Match.key == ""``). Illnesses the library
+does not price are read from the names of ``cases/data/icd10_terms.csv`` (``cases/lib/vocabulary.py``)
+where one is clearly nearer than anything the library names: "早产儿视网膜病变 3期" is H35.1.
 
 The confidence (0-1) is the geometric mean of the model's probability for the winning ICD-10
 category and the text's cosine similarity (same features) to the nearest training text of that
