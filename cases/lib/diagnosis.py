@@ -934,8 +934,9 @@ class Normaliser:
         several = [r for r in self.codes if r.key == match.key and r.qualifiers == ("+",)] if match.key else []
         if not several or _EXTENT.search(folded):
             return match
-        by_region = {q: r.code for r in self.codes if r.key == match.key and r.code[:3] != several[0].code[:3]
-                     for q in r.qualifiers if len(r.code) == 3}  # fmt: skip
+        # the regions are the rows the "+" row combines (as in the training compositions), not an extent
+        by_region = {q: r.code for r in self.codes if r.key == match.key and r.qualifiers != ("+",)
+                     and r.with_names == several[0].with_names for q in r.qualifiers}  # fmt: skip
         if match.code not in by_region.values():
             return match
         masked = re.sub(r"手术|手段", "", folded)
