@@ -1,4 +1,5 @@
 import sys
+import unicodedata
 
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
@@ -21,4 +22,10 @@ class Command(BaseCommand):
             self.stderr.write(f"sample data {rejection}")
         self.stdout.write("\nLogins (passwords are new on every run):")
         for role, username, secret in demo_logins():
-            self.stdout.write(f"  {role:<55} {username:<20} {secret}")
+            self.stdout.write(f"  {_padded(role, 55)} {username:<20} {secret}")
+
+
+def _padded(text: str, width: int) -> str:
+    """The text padded to a terminal width: a Chinese character takes two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
