@@ -25,8 +25,8 @@ from cases.services.identity import id_hash_rotating, id_hashes
 from cases.services.library import entry_of, library_entries, library_stamp
 from cases.services.risk import risk_model_current
 from cases.services.sql import execute_update
+from matching.lib import episodes
 from matching.lib.eligibility import unmet
-from matching.lib.episodes import DEFAULT_GAP
 from matching.selectors import case_facts, program_rules
 from matching.services.proposals import proposals_supersede
 
@@ -376,29 +376,35 @@ def current_stamp() -> str:
 
 
 def _other_applications(cases: list[Case]) -> dict[int, tuple[int, int, int]]:
-    """For each case: the same person's other applications for a related illness within two years,
-    how many distinct channels or sources (platforms, foundations) they came through, and how many
-    of them are crowdfunding campaigns."""
-    by_person: dict[int, list[dict]] = {}
+    """For each case: the other applications of its illness episode (matching.lib.episodes.group, as
+    the ledger groups them), how many channels or sources (platforms, foundations) other than its own
+    they came through, and how many of them are crowdfunding campaigns. A case without a code is an
+    episode of its own, as in the ledger; the risk model weighs the unknown diagnosis separately."""
     coded_now = {c.pk: c.icd10 for c in cases}  # the batch's codes as this verification set them
+    rows = {}
     for row in Case.objects.filter(person_id__in={c.person_id for c in cases}).values(
         "id", "person_id", "channel", "source", "icd10", "submitted_at"
     ):
         row["icd10"] = coded_now.get(row["id"], row["icd10"])
-        by_person.setdefault(row["person_id"], []).append(row)
+        rows[row["id"]] = row
+    group_of: dict[int, list[int]] = {}
+    for members in episodes.group([_episode_row(r) for r in rows.values()]):
+        for member in members:
+            group_of[member.id] = [m.id for m in members]
     out = {}
     for case in cases:
-        own = icd10.category(case.icd10) if case.icd10 else ""
-        others = [
-            r
-            for r in by_person.get(case.person_id, [])
-            if r["id"] != case.pk
-            and abs(r["submitted_at"] - case.submitted_at) <= DEFAULT_GAP
-            and (not own or not r["icd10"] or icd10.related(own, icd10.category(r["icd10"])))
-        ]
+        others = [rows[i] for i in group_of.get(case.pk, []) if i != case.pk]
+        sources = {(r["channel"], r["source"]) for r in others} - {(case.channel, case.source)}
         campaigns = sum(1 for r in others if r["channel"] == Channel.CROWDFUNDING)
-        out[case.pk] = (len(others), len({(r["channel"], r["source"]) for r in others}), campaigns)
+        out[case.pk] = (len(others), len(sources), campaigns)
     return out
+
+
+def _episode_row(row: dict) -> episodes.CaseRow:
+    """A case as the episode grouping reads it: only its person, category and date matter."""
+    category = icd10.category(row["icd10"]) if row["icd10"] else ""
+    zero = episodes.ZERO
+    return episodes.CaseRow(row["id"], row["person_id"], category, row["submitted_at"], zero, zero, zero, False, False)
 
 
 def _raiser_id(case: Case) -> str:

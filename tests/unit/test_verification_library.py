@@ -225,3 +225,7 @@ def test_risk_counts_only_the_same_persons_applications_for_a_related_illness():
     assert counts[kidney.pk] == (0, 0, 0)
     assert counts[lung_case.pk] == (1, 1, 0)  # the other lung-cancer application, from another source
     assert lung_again.pk in counts
+    # a renewal on the same platform is another application, not another channel (as the model was trained)
+    renewal = submit(case_payload(patient=patient, diagnosis={"text": "肺腺癌复发", "icd10": "C34.1"}))
+    counts = _other_applications(cases_verify(cases=list(case_queryset_for_verification().filter(pk=renewal.pk))))
+    assert counts[renewal.pk] == (2, 1, 0)  # the first lung case (same source) and the other source's one
