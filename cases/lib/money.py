@@ -53,6 +53,8 @@ def fmt(value: Decimal) -> str:
 
 def format_cny(amount: Decimal) -> str:
     """An amount as people read it in a sentence: 1,200,000 or 12,000.50 (cents only when there are some)."""
+    if isinstance(amount, float):
+        raise TypeError("money is Decimal, never float")
     amount = Decimal(amount)
     if amount == amount.to_integral_value():
         return f"{amount:,.0f}"

@@ -292,11 +292,11 @@ def _clip(x: float, low: float, high: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
-def _money(value: float | Decimal | None) -> str:
-    return money.format_cny(value if isinstance(value, Decimal) else Decimal(str(value or 0)))
+def _money(value: Decimal | None) -> str:
+    return money.format_cny(value or ZERO_CNY)
 
 
-def _times(a: float, b: float) -> str:
+def _times(a: Decimal, b: Decimal | int) -> str:
     return f"{a / b:.1f}×" if b else "—"
 
 
@@ -328,13 +328,17 @@ FACTOR_GROUPS: dict[str, tuple[str, ...]] = {
 assert sorted(f for group in FACTOR_GROUPS.values() for f in group) == sorted(FEATURES)
 
 
+ZERO_CNY = Decimal("0")
+
+
 def explain(code: str, inputs: RiskInputs) -> str:
-    """A sentence with the case's numbers saying what the factor `code` (FACTOR_GROUPS) found."""
-    request, what = float(inputs.request_amount), _what(inputs)
+    """A sentence with the case's numbers (Decimal, as the case holds them) saying what the factor
+    `code` (FACTOR_GROUPS) found."""
+    request, what = inputs.request_amount, _what(inputs)
     if code == "target_vs_cost":
         if inputs.highest_oop is None or inputs.expected_oop is None:
             return f"{what} {_money(request)} cannot be checked against a cost estimate"
-        highest, expected = float(inputs.highest_oop), float(inputs.expected_oop)
+        highest, expected = inputs.highest_oop, inputs.expected_oop
         return (
             f"{what} {_money(request)} is {_times(request, highest)} the highest plausible out-of-pocket "
             f"{_money(highest)} ({_times(request, expected)} the expected {_money(expected)})"
@@ -345,9 +349,10 @@ def explain(code: str, inputs: RiskInputs) -> str:
             parts.append(f"financial assets {_money(inputs.financial_assets)}")
         if inputs.car_value:
             parts.append(f"a car worth {_money(inputs.car_value)}")
-        total = float(inputs.financial_assets or 0) + float(inputs.car_value or 0)
+        total = (inputs.financial_assets or ZERO_CNY) + (inputs.car_value or ZERO_CNY)
         declared = " and ".join(parts) or "assets"
-        need = _need(request, _positive(inputs.highest_oop))
+        highest = inputs.highest_oop if inputs.highest_oop and inputs.highest_oop > 0 else None
+        need = min(request, highest) if highest else request
         of = f"the {what}" if need == request else "the highest plausible out-of-pocket"
         return f"declared {declared} come to {_times(total, need)} {of} {_money(need)}"
     if code == "two_or_more_houses":
@@ -358,7 +363,7 @@ def explain(code: str, inputs: RiskInputs) -> str:
         return f"the household did not declare its {_and(left)}"
     if code == "assistance_vs_income":
         size = max(inputs.household_size, 1)
-        per_person = float(inputs.annual_income) / size
+        per_person = (inputs.annual_income / size).quantize(money.CENT)
         people = "1 person" if size == 1 else f"{size} people"
         contradiction = "" if inputs.income_consistent else ", which contradicts it"
         return (
@@ -367,7 +372,7 @@ def explain(code: str, inputs: RiskInputs) -> str:
             f"usual {HARDSHIP_INCOME_PER_PERSON:,} of assisted families{contradiction})"
         )
     if code == "payout_over_target":
-        payout = float(inputs.critical_illness_payout or 0)
+        payout = inputs.critical_illness_payout or ZERO_CNY
         return (
             f"critical-illness insurance pays {_money(payout)}, {_times(payout, request)} the {what} {_money(request)}"
         )
@@ -393,7 +398,7 @@ def explain(code: str, inputs: RiskInputs) -> str:
     if code == "diagnosis_unknown":
         return "the diagnosis could not be matched to a known illness, so the target cannot be checked against a cost"
     if code == "raised_over_expected_oop":
-        expected, raised = float(inputs.expected_oop or 0), float(inputs.raised or 0)
+        expected, raised = inputs.expected_oop or ZERO_CNY, inputs.raised or ZERO_CNY
         return (
             f"already raised {_money(raised)}, {_times(raised, expected)} the expected out-of-pocket {_money(expected)}"
         )
