@@ -111,13 +111,10 @@ def mask_account(value: str | None) -> str:
 
 
 def mask_name(value: str | None) -> str:
-    """The surname and, for names of three characters or more, the last character: 张*, 欧阳**娜."""
+    """The first character and two stars, whatever the length (张**, 欧**), as the foundation
+    portal shows names: neither the given name nor its length is told."""
     value = (value or "").strip()
-    if len(value) <= 1:
-        return value
-    if len(value) == 2:
-        return value[0] + "*"
-    return value[0] + "*" * (len(value) - 2) + value[-1]
+    return value[:1] + "**" if value else ""
 
 
 def normalise_phone(raw: str) -> str:

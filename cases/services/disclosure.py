@@ -19,6 +19,9 @@ from cases.services.sql import execute_update
 
 # Checks whose outcome the public sees, with their reason; the others are summed up by the status.
 PUBLIC_CHECKS = ("diagnosis", "cost")
+# What the public may read of the verification: the amount against the illness. Flags about the
+# person (blacklisted, identity, income, duplicate) are judgements on personal data and stay inside.
+PUBLIC_FLAGS = (Flag.TARGET_EXCEEDS_COST, Flag.UNKNOWN_DIAGNOSIS)
 
 
 def disclosure_tokens_sync(case_ids: list[int]) -> None:
@@ -35,7 +38,7 @@ def disclosed_cases() -> QuerySet[Case]:
     return (
         Case.objects.filter(channel=Channel.CROWDFUNDING, consent_public_disclosure=True)
         .exclude(disclosure_token=None)
-        .exclude(status=CaseStatus.PENDING)
+        .exclude(status__in=(CaseStatus.PENDING, CaseStatus.REJECTED))  # a rejection is not published
         .select_related("campaign", "household", "diagnosis", "disease_entry", "disbursement_plan")
         .defer(
             "patient_id_number",
@@ -47,7 +50,9 @@ def disclosed_cases() -> QuerySet[Case]:
         .prefetch_related(
             Prefetch("checks", CheckResult.objects.filter(check_code__in=PUBLIC_CHECKS), to_attr="public_checks"),
             Prefetch(
-                "flags", CaseFlag.objects.filter(overridden_at__isnull=True).order_by("code"), to_attr="open_flags"
+                "flags",
+                CaseFlag.objects.filter(overridden_at__isnull=True, code__in=PUBLIC_FLAGS).order_by("code"),
+                to_attr="open_flags",
             ),
         )
         .order_by("-submitted_at", "pk")

@@ -30,12 +30,12 @@ def test_a_member_of_the_public_finds_a_campaign_and_reads_its_declaration_and_v
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("河南省肿瘤医院")
-    expect(rows.first).to_contain_text("欧**国")  # masked the same way on the list as on the page
+    expect(rows.first).to_contain_text("欧**")  # masked the same way on the list as on the page
     rows.first.locator("a").click()
 
     # then the page shows the masked name, the declaration and the verification, and nothing private
     main = page.locator("main")
-    expect(main).to_contain_text("欧**国")
+    expect(main).to_contain_text("欧**")
     expect(main).to_contain_text("123456.78")
     expect(main).to_contain_text("50000.00")
     expect(page.locator("[data-status]")).to_have_text(case.status)
@@ -43,4 +43,4 @@ def test_a_member_of_the_public_finds_a_campaign_and_reads_its_declaration_and_v
         expect(main).not_to_contain_text(private)
     # and platforms read the same record as JSON
     data = page.request.get(f"{live_server.url}/disclosure/{case.disclosure_token}.json").json()
-    assert data["patient"]["name"] == "欧**国" and data["raised"] == "123456.78"
+    assert data["patient"]["name"] == "欧**" and data["raised"] == "123456.78"

@@ -34,17 +34,17 @@ def disclosed(**extra):
 
 def test_the_page_shows_what_the_public_may_see_and_nothing_more(client):
     case, number = disclosed()
-    assert case.disclosure_token and case.disclosure_token != case.ref
+    assert client.get(reverse("disclosure:detail", args=[case.ref])).status_code == 404  # not by its ref
     html = client.get(reverse("disclosure:detail", args=[case.disclosure_token]))
     body = html.content.decode()
     assert html.status_code == 200
-    for shown in ("欧**国", number[:4] + "**********" + number[-4:], "河南省肿瘤医院", "300000.00", "123456.78",
+    for shown in ("欧**", number[:4] + "**********" + number[-4:], "河南省肿瘤医院", "300000.00", "123456.78",
                   "50000.00", "C34.1"):  # fmt: skip
         assert shown in body, shown
     for hidden in ("欧阳建国", number, "13812345678", "郑州", case.ref, "王大伟"):
         assert hidden not in body, hidden
     data = client.get(reverse("disclosure:detail-json", args=[case.disclosure_token])).json()
-    assert data["patient"] == {"name": "欧**国", "id_number": number[:4] + "**********" + number[-4:]}
+    assert data["patient"] == {"name": "欧**", "id_number": number[:4] + "**********" + number[-4:]}
     assert data["illness"]["icd10"] == "C34.1" and data["illness"]["name"]
     assert data["target"] == "300000.00" and data["raised"] == "123456.78"
     assert data["asset_declaration"]["houses"] == 1 and data["asset_declaration"]["complete"] is True
@@ -84,3 +84,19 @@ def test_the_list_costs_the_same_few_queries_for_many_cases_and_never_shows_unre
     row = next(c for c in data["cases"] if c["case"] == unread.disclosure_token)
     assert row["illness"] == {"name": None, "icd10": None}
     assert "13900001111" not in client.get(reverse("disclosure:list")).content.decode()
+
+
+def test_a_rejected_case_is_taken_down_and_flags_about_the_person_are_never_published(client):
+    from cases.choices import Flag
+    from cases.models import CaseFlag
+    from cases.services.verification import case_reject
+    from tests.factories import UserFactory
+
+    case, _ = disclosed()
+    CaseFlag.objects.create(case=case, code=Flag.INCOME_INCONSISTENT, reason="income above the tier")
+    CaseFlag.objects.create(case=case, code=Flag.TARGET_EXCEEDS_COST, reason="target 3.1 times")
+    data = client.get(reverse("disclosure:detail-json", args=[case.disclosure_token])).json()
+    assert [f["code"] for f in data["verification"]["flags"]] == ["target_exceeds_cost"]
+    case_reject(case=case, user=UserFactory(), reason="forged documents")
+    assert client.get(reverse("disclosure:detail", args=[case.disclosure_token])).status_code == 404
+    assert client.get(reverse("disclosure:list-json")).json()["cases"] == []
