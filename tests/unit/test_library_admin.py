@@ -91,3 +91,15 @@ def test_an_imported_row_with_an_unknown_code_is_reported_and_changes_nothing():
     assert result.has_validation_errors()
     assert "X99.9" in str(result.invalid_rows[0].error_dict)
     assert DiseaseEntry.objects.get(key=row["key"]).icd10 != "X99.9"
+
+
+def test_only_who_may_change_the_library_may_import_into_it(client):
+    from cases.services.roles import payout_reviewer_group
+    from tests.factories import UserFactory
+
+    library_load()
+    reviewer = UserFactory(is_staff=True)  # staff, but no permission on the library
+    reviewer.groups.add(payout_reviewer_group())
+    client.force_login(reviewer)
+    for page in ("/admin/cases/diseaseentry/import/", "/admin/cases/diseaseentry/export/"):
+        assert client.get(page).status_code == 403, page
