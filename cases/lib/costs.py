@@ -236,15 +236,6 @@ def amount_check(
     an aid application). The default multiplier is FLAG_MULTIPLIER, chosen by measurement
     (benchmarks/plausibility/README.md). Raises ValueError naming a bad amount or multiplier.
     """
-    amount = _money("amount", amount)
-    multiplier = _money("multiplier", multiplier)
-    if multiplier <= 0:
-        raise ValueError(f"multiplier: must be above 0, got {multiplier}")
-    bound = estimate.highest_oop
-    if bound <= 0:
-        raise ValueError(f"estimate.highest_oop: must be above 0, got {bound}")
-    ratio = (amount / bound).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    flagged = amount > multiplier * bound
     inputs = estimate.inputs
     subject = f"{inputs.get('code', '')} ({inputs.get('name_zh', '')})"
     if inputs.get("unit") == "year":
@@ -254,11 +245,32 @@ def amount_check(
     ci_payout = Decimal(inputs.get("ci_payout", "0"))
     if ci_payout:
         cover += f" (a critical-illness payout of {format_cny(ci_payout)} is declared; the bound does not count it)"
+    bound = estimate.highest_oop
+    if bound <= 0:
+        raise ValueError(f"estimate.highest_oop: must be above 0, got {bound}")
+    return bound_check(
+        amount, bound, what=what, bound_words=f"the highest plausible out-of-pocket {format_cny(bound)}"
+        f" for {subject} with {cover}", multiplier=multiplier,
+    )  # fmt: skip
+
+
+def bound_check(
+    amount: Decimal | int, bound: Decimal, *, what: str, bound_words: str, multiplier: Decimal = FLAG_MULTIPLIER
+) -> AmountCheck:
+    """Flag an amount more than ``multiplier`` times a bound (an illness's highest plausible
+    out-of-pocket, a PAP program's most it gives), with the ratio and a reason that names both:
+    "{what} 400,000 is 3.33 times {bound_words}: above the limit of 2.5 times"."""
+    amount = _money("amount", amount)
+    multiplier = _money("multiplier", multiplier)
+    if multiplier <= 0:
+        raise ValueError(f"multiplier: must be above 0, got {multiplier}")
+    if bound <= 0:
+        raise ValueError(f"bound: must be above 0, got {bound}")
+    ratio = (amount / bound).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    flagged = amount > multiplier * bound
     verdict = "above" if flagged else "within"
-    reason = (
-        f"{what} {format_cny(amount)} is {ratio} times the highest plausible out-of-pocket {format_cny(bound)}"
-        f" for {subject} with {cover}: {verdict} the limit of {_number(multiplier)} times"
-    )
+    limit = f"{verdict} the limit of {_number(multiplier)} times"
+    reason = f"{what} {format_cny(amount)} is {ratio} times {bound_words}: {limit}"
     return AmountCheck(flagged=flagged, ratio=ratio, reason=reason)
 
 

@@ -175,6 +175,10 @@ def check_cost(case: Case, ctx: Context) -> Outcome:
     entry = case.disease_entry
     case.expected_cost = case.expected_oop = case.highest_oop = case.amount_bound = None
     case.cost_inputs = {}
+    program = case.target_program
+    pap_terms = case.channel == Channel.PAP and program is not None and bool(program.cycle_value)
+    if entry is None and pap_terms:
+        return _pap_terms_check(case, program)  # the program's terms need no library entry
     if entry is None:
         return Outcome(True, "no library entry for the illness: expected cost unknown, the amount is not checked")
     try:
@@ -192,8 +196,7 @@ def check_cost(case: Case, ctx: Context) -> Outcome:
     )  # fmt: skip
     case.cost_inputs = estimate.inputs
     case.amount_bound = estimate.highest_oop
-    program = case.target_program
-    if case.channel == Channel.PAP and program is not None and program.cycle_value:
+    if pap_terms:
         return _pap_terms_check(case, program)
     what = "target" if case.channel == Channel.CROWDFUNDING else "aid request"
     verdict = costs.amount_check(case.request_amount, estimate, what=what)
@@ -207,14 +210,11 @@ def _pap_terms_check(case: Case, program) -> Outcome:
     cycles = (program.paid_cycles or 0) + (program.free_cycles or 0) or 1
     most = program.cycle_value * cycles
     case.amount_bound = most
-    ratio = (case.request_amount / most).quantize(Decimal("0.01"))
-    shown = f"aid request {format_cny(case.request_amount)} is {ratio} times"
     terms = f"{cycles} cycles × {format_cny(program.cycle_value)} of program {program.ref} ({format_cny(most)})"
-    if case.request_amount > costs.FLAG_MULTIPLIER * most:
-        return Outcome(
-            False, f"{shown} the most the program gives, {terms}: above the limit of {costs.FLAG_MULTIPLIER} times"
-        )
-    return Outcome(True, f"{shown} the most the program gives, {terms}: within the limit")
+    verdict = costs.bound_check(
+        case.request_amount, most, what="aid request", bound_words=f"the most the program gives, {terms}"
+    )
+    return Outcome(not verdict.flagged, verdict.reason)
 
 
 def check_program_eligibility(case: Case, ctx: Context) -> Outcome:

@@ -191,6 +191,13 @@ def test_a_pap_request_is_judged_against_its_programs_terms():
     need_compute_all()
     inflated.refresh_from_db()
     assert inflated.need == Decimal("120000")  # matching counts only what the program's terms allow
+    # the program's terms need no library entry: an illness the library does not price is judged too
+    myelofibrosis = {**lung_pap, "diagnosis": {"text": "原发性骨髓纤维化", "icd10": "D47.1"}}
+    program.icd10 = ["C34", "D47"]
+    program.save()
+    unpriced = verified(request__amount="1000000", **myelofibrosis)
+    assert unpriced.disease_entry is None and unpriced.amount_bound == Decimal("120000")
+    assert Flag.TARGET_EXCEEDS_COST in active_flags(unpriced)
 
 
 def test_a_verification_that_loaded_the_case_before_a_rejection_does_not_undo_it():
