@@ -126,6 +126,8 @@ _GENERIC_LEUKAEMIA = re.compile(
 )
 
 # What a diagnosis says about stage, type or treatment rather than which illness it is.
+# Surgery, whose 手 is not the hand: removed whole before "术后" could leave "手" ("烧伤手术后")
+_SURGERY = r"手术后?|手段"
 # A regimen: drug names (by their usual endings) joined by "+"
 _DRUG = r"[\u4e00-\u9fff]{1,6}(?:替尼|单抗|米|胺|松|铂|醇|他赛|星|滨|昔布|肽|素|司|汀|酮|唑|韦|仑|嗪|酯|泊苷|嘧啶)"
 _REGIMEN = rf"(?:{_DRUG}\s*\+\s*)+{_DRUG}"
@@ -146,7 +148,7 @@ _NOISE = [
         r"[深浅]?(?:[一二三四]|[ⅠⅡⅢⅣ]|[IV]+)度",
         r"\d+(?:\.\d+)?\s*(?:个)?(?:周期|疗程|年|个月|月|天|次)",
         r"(?:待查|待排|不明|不详|未明|未确诊)",  # the diagnosis is not known (yet)
-        r"(?:术后|放化疗后|化疗后|放疗后|靶向治疗中|治疗后|维持治疗|复发|难治性?|晚期|早期|中期|终末期(?!肾)|初诊|进展|"
+        rf"(?:{_SURGERY}|术后|放化疗后|化疗后|放疗后|靶向治疗中|治疗后|维持治疗|复发|难治性?|晚期|早期|中期|终末期(?!肾)|初诊|进展|"
         r"化疗中|治疗中|放化疗|化疗|放疗|术前|待排|可能|疑似|考虑|高危组?|低危组?|中危组?|高危|标危)",
         r"(?:伴|合并)[^，,。;；]*$",  # "伴纵隔淋巴结转移" and what follows
         r"(?<=[癌瘤])(?:[^，,。;；]{0,6})转移$",  # "肺癌骨转移": the named primary stands
@@ -939,7 +941,7 @@ class Normaliser:
                      and r.with_names == several[0].with_names for q in r.qualifiers}  # fmt: skip
         if match.code not in by_region.values():
             return match
-        masked = re.sub(r"手术|手段", "", folded)
+        masked = re.sub(_SURGERY, "", folded)
         pattern = "|".join(map(re.escape, sorted(by_region, key=len, reverse=True)))
         named = {by_region[found.group()] for found in re.finditer(pattern, masked)}
         if len(named) >= 2 or re.search(r"四肢|全身多处|多部位", masked):
