@@ -339,16 +339,6 @@ def _strip(value: str) -> str:
     return re.sub(r"(?:大面积)+", "大面积", value)
 
 
-def clauses(text: str) -> list[str]:
-    """The text's clauses, each cleaned (empty ones dropped): "舌头上长了个溃疡，活检是舌癌" has two."""
-    return _cleaned(_CLAUSES.split(_fold_script(text)))
-
-
-def asides(text: str) -> list[str]:
-    """What the text says in brackets, each cleaned: "高级别尿路上皮癌（膀胱）" names the organ there."""
-    return _cleaned(_ASIDES.findall(_fold_script(text)))
-
-
 def _cleaned(parts: Iterable[str]) -> list[str]:
     """Parts of a script-folded text, each cleaned, distinct, empty ones dropped."""
     cleaned = (_strip(_translate(part)) for part in parts)
@@ -369,14 +359,6 @@ def readings(text: str) -> tuple[str, str, list[str], list[str], str]:
     parts = _cleaned(raw)
     said = _cleaned(clause for clause in raw if _DIAGNOSED.search(clause))
     return folded, _strip(folded), parts, _cleaned(_ASIDES.findall(script)), (said or parts or [""])[0]
-
-
-# -- pinyin -----------------------------------------------------------------------------------------
-
-
-def pinyin(cleaned: str) -> str:
-    """The folded text as toneless, fuzzy pinyin syllables: homophone slips (鼻烟癌, 干癌) read alike."""
-    return sounds.pinyin(cleaned)
 
 
 # -- which code a name gives ------------------------------------------------------------------------
@@ -439,6 +421,7 @@ def load_codes(entries: Sequence[disease_library.Entry], path: Path | str = CODE
     return tuple(rules)
 
 
+@functools.lru_cache(maxsize=4096)
 def _covers(entry: disease_library.Entry, code: str) -> bool:
     """Whether a WHO code, written as the library writes codes, is one of the entry's."""
     try:
@@ -586,7 +569,7 @@ def _compositions(entries, rules, names: list[Name]) -> list[Name]:
     # a stroke and its sequelae
     for n in names:
         if n.key in _SEQUELA_OF and len(clean(n.text)) >= 2:
-            out.append(Name("severe_stroke_sequelae", f"{n.text}后遗症", _SEQUELA_OF[n.key]))
+            out.append(Name(SEQUELA_KEY, f"{n.text}后遗症", _SEQUELA_OF[n.key]))
     return out
 
 
@@ -725,7 +708,14 @@ class Normaliser:
         self.codes = tuple(codes) if codes is not None else load_codes(self.entries)
         self.terms = tuple(terms) if terms is not None else vocabulary.load_terms()
         self._by_key = {entry.key: entry for entry in self.entries}
-        self._latin = latin_vocabulary(self.entries, self.codes) | _terms_latin(self.terms)
+        # every Latin word a text may keep (known_latin), built once
+        self._latin = (
+            latin_vocabulary(self.entries, self.codes) | _terms_latin(self.terms) | _ENGLISH.keys() | _PHRASE_WORDS
+            | _STAGINGS
+        )  # fmt: skip
+        self._covering: dict[str, list[str]] = {}  # code -> the keys of the entries covering it, most specific first
+        hiv = self.covering("B24")
+        self._hiv_key = hiv[0] if hiv else ""
         texts, labels, weights = _augmented(self.entries, self.codes)
         self._term_texts, self._term_labels = _term_names(self.entries, self.terms, set(texts))
         self.classes = sorted(set(labels))
@@ -739,7 +729,7 @@ class Normaliser:
             analyzer="word", ngram_range=(1, 2), token_pattern=r"\S+", sublinear_tf=True, min_df=2, dtype=np.float32
         )
         self._chars.fit(texts + self._term_texts)
-        self._sounds.fit([pinyin(t) for t in texts + self._term_texts])
+        self._sounds.fit([sounds.pinyin(t) for t in texts + self._term_texts])
         model = LogisticRegression(C=regularisation, max_iter=iterations, tol=1e-3)
         model.fit(self._features(texts), y, sample_weight=np.array(weights))
         # only the weights are kept: predict_proba is softmax(features @ coef + intercept)
@@ -775,10 +765,10 @@ class Normaliser:
 
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             chars = self._chars.transform(cleaned)
-            sounds = self._sounds.transform([pinyin(c) for c in cleaned])
+            spoken = self._sounds.transform([sounds.pinyin(c) for c in cleaned])
         from scipy import sparse
 
-        return sparse.hstack([chars, SOUND_WEIGHT * sounds]).tocsr()
+        return sparse.hstack([chars, SOUND_WEIGHT * spoken]).tocsr()
 
     def _score(self, cleaned: list[str]) -> list[Scored]:
         """The model's reading of each cleaned text, and the nearest name of the terms file."""
@@ -818,12 +808,12 @@ class Normaliser:
     def known_latin(self, text: str) -> str:
         """The text without the Latin words the library never uses ("on gilteritinib", "FLT3-ITD",
         "refractory"): they say nothing about which illness, and their letters match English names."""
-        known = self._latin | _ENGLISH.keys()
+        known = self._latin
 
         def keep(found: re.Match) -> str:
             word = found.group()
             upper = word.upper()
-            if upper in known or upper in _PHRASE_WORDS or upper in _STAGINGS or _LATIN_KEPT.fullmatch(upper):
+            if upper in known or _LATIN_KEPT.fullmatch(upper):
                 return upper
             # a known abbreviation after a lower-case qualifier: cHL (classical), mCRC (metastatic), rAML
             rest = word[1:]
@@ -953,15 +943,14 @@ class Normaliser:
         "艾滋病" alone B24 (WHO's combination categories)."""
         if not _HIV_ITSELF.search(folded) or _HIV_NEGATIVE.search(folded):
             return match
-        covering = disease_library.find_all_by_code(self.entries, "B24")
-        if not covering:
+        if not self._hiv_key:
             return match
         rest = _HIV_ITSELF.sub(" ", folded)
         code = next((code for code, words in _HIV_RESULTS if words.search(rest)), "B24")
-        if match.key != covering[0].key and (code == "B24" or not _HIV_LINK.search(folded)):
+        if match.key != self._hiv_key and (code == "B24" or not _HIV_LINK.search(folded)):
             return match  # another illness read, and HIV named beside it without saying it caused it
         confidence = match.confidence if code == "B24" else max(match.confidence, RULE_CONFIDENCE)
-        return Match(covering[0].key, code, confidence, match.matched)
+        return Match(self._hiv_key, code, confidence, match.matched)
 
     def _weighed(self, reading: neoplasm.Reading | None, match: Match | None) -> Match | None:
         """The model's reading weighed against the site and behaviour the words name (cases/lib/neoplasm.py).
@@ -982,7 +971,7 @@ class Normaliser:
             covered = not match.key or _covers(self._by_key[match.key], code)
             better = code if says_more and covered else match.code
             return Match(match.key, better, max(match.confidence, RULE_CONFIDENCE), match.matched)
-        covering = [entry.key for entry in disease_library.find_all_by_code(self.entries, code)]
+        covering = self.covering(code)
         if not covering:
             return Match("", code, RULE_CONFIDENCE, f"{reading.term}:{reading.behaviour}")
         key = match.key if match.key in covering else covering[0]
@@ -990,6 +979,12 @@ class Normaliser:
 
     def known(self, match: Match | None) -> bool:
         return match is not None and match.confidence >= self.threshold
+
+    def covering(self, code: str) -> list[str]:
+        """The keys of the entries covering a code, most specific first (looked up once per code)."""
+        if code not in self._covering:
+            self._covering[code] = [e.key for e in disease_library.find_all_by_code(self.entries, code)]
+        return self._covering[code]
 
 
 def library_normaliser(

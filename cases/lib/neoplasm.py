@@ -145,14 +145,20 @@ _UNKNOWN_PRIMARY = re.compile(
 _CLAUSE = re.compile(r"[，,。；;\n]")
 
 
+# Any word that says how a tumour behaves: without one, a text names no tumour for this reader.
+_ANY_BEHAVIOUR = re.compile(
+    "|".join(p.pattern for p in (_MALIGNANT, _IN_SITU, _UNCERTAIN, _BENIGN, *(r for r, _ in _BENIGN_TYPES)))
+)
+
+
 def read(folded: str) -> Reading | None:
     """The site and behaviour a folded text names (see Normaliser.fold), or None when it does not say both.
 
     ``folded`` is the text after script folding and English-to-Chinese: upper case, simplified,
     brackets and punctuation kept (they mark clauses and asides).
     """
-    if not folded or _TYPES.search(folded):
-        return None
+    if not folded or _TYPES.search(folded) or not _ANY_BEHAVIOUR.search(folded):
+        return None  # most texts at intake name no tumour: no site scan for them
     by_term, pattern = _lexicon()
     folded = _sound_repaired(folded)
     # words the English put apart: "INTRAHEPATIC CHOLANGIOCARCINOMA" folds to "肝内 胆管癌"
@@ -210,6 +216,8 @@ def _by_sound() -> dict[tuple[str, ...], str]:
 def _sound_repaired(folded: str) -> str:
     """A site typed as its homophone just before a malignant word, written as the site: "直长癌" is
     直肠癌, "姨腺癌" 胰腺癌. Only there, where a site is expected, so no other words are rewritten."""
+    if not _MALIGNANT.search(folded):
+        return folded
     by_sound = _by_sound()
     _, pattern = _lexicon()
     written = [found.span() for found in pattern.finditer(folded)]  # sites spelt right stay as they are
