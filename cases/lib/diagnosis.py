@@ -671,6 +671,18 @@ def _terms_latin(terms: Sequence[vocabulary.Term]) -> frozenset[str]:
     return frozenset(words)
 
 
+def _region_rules(rules: Sequence[CodeRule]) -> dict[str, tuple[str, dict[str, str], re.Pattern]]:
+    """Per entry with a "+" code rule (two regions: T29): that code, the region words of the rows it
+    combines (as the training compositions do; not an extent) with their codes, and their pattern."""
+    out = {}
+    for plus in (r for r in rules if r.qualifiers == ("+",)):
+        by_region = {q: r.code for r in rules if r.key == plus.key and r.qualifiers != ("+",)
+                     and r.with_names == plus.with_names for q in r.qualifiers}  # fmt: skip
+        pattern = re.compile("|".join(map(re.escape, sorted(by_region, key=len, reverse=True))))
+        out[plus.key] = (plus.code, by_region, pattern)
+    return out
+
+
 @dataclass(frozen=True)
 class Match:
     """The best reading of a text: which library entry, which ICD-10 code, how sure."""
@@ -713,6 +725,7 @@ class Normaliser:
             latin_vocabulary(self.entries, self.codes) | _terms_latin(self.terms) | _ENGLISH.keys() | _PHRASE_WORDS
             | _STAGINGS
         )  # fmt: skip
+        self._region_rules = _region_rules(self.codes)
         self._covering: dict[str, list[str]] = {}  # code -> the keys of the entries covering it, most specific first
         hiv = self.covering("B24")
         self._hiv_key = hiv[0] if hiv else ""
@@ -923,19 +936,16 @@ class Normaliser:
         """An injury of one region coded by region (T20-T25 for burns) that the text says of two or
         more regions, with no extent, is the "multiple regions" code the code rules give ("+"):
         "头面部、躯干、四肢多处烧伤" is T29."""
-        several = [r for r in self.codes if r.key == match.key and r.qualifiers == ("+",)] if match.key else []
-        if not several or _EXTENT.search(folded):
+        regions = self._region_rules.get(match.key)
+        if regions is None or _EXTENT.search(folded):
             return match
-        # the regions are the rows the "+" row combines (as in the training compositions), not an extent
-        by_region = {q: r.code for r in self.codes if r.key == match.key and r.qualifiers != ("+",)
-                     and r.with_names == several[0].with_names for q in r.qualifiers}  # fmt: skip
+        several, by_region, pattern = regions
         if match.code not in by_region.values():
             return match
         masked = re.sub(_SURGERY, "", folded)
-        pattern = "|".join(map(re.escape, sorted(by_region, key=len, reverse=True)))
-        named = {by_region[found.group()] for found in re.finditer(pattern, masked)}
+        named = {by_region[found.group()] for found in pattern.finditer(masked)}
         if len(named) >= 2 or re.search(r"四肢|全身多处|多部位", masked):
-            return Match(match.key, several[0].code, match.confidence, match.matched)
+            return Match(match.key, several, match.confidence, match.matched)
         return match
 
     def _hiv(self, folded: str, match: Match) -> Match:

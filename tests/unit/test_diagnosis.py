@@ -116,7 +116,10 @@ def test_a_code_rule_outside_its_entry_is_refused(tmp_path):
 def test_the_normaliser_is_built_once_per_library(normaliser):
     assert library_normaliser() is normaliser
     stricter = library_normaliser(threshold=0.9)
-    assert stricter.threshold == 0.9 and normaliser.threshold == DEFAULT_THRESHOLD
+    assert stricter.classes is normaliser.classes  # the same model, another threshold
+    match = normaliser.match("我爸突然中风了，一边身子动不了")
+    assert DEFAULT_THRESHOLD <= match.confidence < 0.9, match
+    assert normaliser.known(match) and not stricter.known(match)
 
 
 @pytest.mark.parametrize(
