@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 PROBABILITY_PLACES = Decimal("0.0001")
 # At intake a case is compared with at most this many earlier cases (the closest by key count).
 MAX_CANDIDATES = 200
-MOVE_CHUNK = 5000  # case ids per statement when aid follows moved cases (SQLite allows 32,766 variables)
+MOVE_CHUNK = 5000  # ids per statement when rows are moved or deleted by id (SQLite allows 32,766 variables)
 _RECORD_FIELDS = (
     "id", "person_id", "patient_name", "patient_birth_date", "patient_sex", "patient_province", "patient_city",
     "patient_phone_hash", "patient_id_number", "icd10", "diagnosis__icd10_given", "diagnosis__hospital",
@@ -464,8 +464,8 @@ def _reviews_refresh(pairs: list, clusters: dict[int, int]) -> int:
     existing = set(IdentityReview.objects.values_list("case_a_id", "case_b_id"))
     open_reviews = IdentityReview.objects.filter(status=IdentityReview.Status.OPEN)
     settled = [pk for pk, a, b in open_reviews.values_list("pk", "case_a_id", "case_b_id") if (a, b) not in wanted]
-    for start in range(0, len(settled), 5000):
-        IdentityReview.objects.filter(pk__in=settled[start : start + 5000]).delete()
+    for start in range(0, len(settled), MOVE_CHUNK):
+        IdentityReview.objects.filter(pk__in=settled[start : start + MOVE_CHUNK]).delete()
     new = [
         IdentityReview(case_a_id=a, case_b_id=b, reasons=list(p.reasons),
                        probability=Decimal(str(p.probability)).quantize(PROBABILITY_PLACES))
@@ -480,8 +480,8 @@ def _match_keys_refresh(records: list[linkage.Record]) -> int:
     wanted = {(r.key, _key_hash(k)) for r in records for k in set(linkage.blocking_keys(r))}
     have = {(c, k): pk for pk, c, k in MatchKey.objects.values_list("pk", "case_id", "key").iterator(chunk_size=5000)}
     stale = [pk for pair, pk in have.items() if pair not in wanted]
-    for start in range(0, len(stale), 5000):
-        MatchKey.objects.filter(pk__in=stale[start : start + 5000]).delete()
+    for start in range(0, len(stale), MOVE_CHUNK):
+        MatchKey.objects.filter(pk__in=stale[start : start + MOVE_CHUNK]).delete()
     MatchKey.objects.bulk_create(
         [MatchKey(case_id=c, key=k) for c, k in wanted - have.keys()], batch_size=2000, ignore_conflicts=True
     )

@@ -6,6 +6,7 @@ harmless: results are replaced, flags a case worker overrode stay overridden.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,6 +30,8 @@ from matching.lib import episodes
 from matching.lib.eligibility import unmet
 from matching.selectors import case_facts, program_rules
 from matching.services.proposals import proposals_supersede
+
+logger = logging.getLogger(__name__)
 
 VERSION = "2"
 
@@ -435,6 +438,46 @@ def case_queryset_for_verification():
 def case_verify(*, case: Case, user=None, actor_label: str = "") -> Case:
     """Run every check on a case, record results and flags, and move it to its new status."""
     return cases_verify(cases=[case], user=user, actor_label=actor_label)[0]
+
+
+# Cases verified together, in one transaction: their results, flags and statuses are written in a
+# few bulk queries.
+VERIFY_CHUNK = 200
+
+
+def cases_verify_chunked(
+    ids: list[int],
+    *,
+    actor_label: str,
+    still: Q | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Verify cases by id, a chunk per transaction; (verified, failed).
+
+    ``still`` is read again with each chunk (a case verified meanwhile is skipped). A chunk that
+    fails is retried one case at a time, so one bad case costs the others nothing: it stays as it
+    was for the next run.
+    """
+    verified = failed = 0
+    for start in range(0, len(ids), VERIFY_CHUNK):
+        chunk = ids[start : start + VERIFY_CHUNK]
+        with transaction.atomic():
+            cases = list(case_queryset_for_verification().filter(still or Q(), id__in=chunk))
+            try:
+                cases_verify(cases=cases, actor_label=actor_label)  # its own savepoint
+                verified += len(cases)
+            except Exception:
+                logger.exception("verifying a chunk failed; retrying its cases one by one")
+                for case in case_queryset_for_verification().filter(id__in=[c.pk for c in cases]):
+                    try:
+                        case_verify(case=case, actor_label=actor_label)  # its own savepoint
+                        verified += 1
+                    except Exception:
+                        logger.exception("verifying case %s failed", case.ref)
+                        failed += 1
+        if progress:
+            progress(min(start + VERIFY_CHUNK, len(ids)), len(ids))
+    return verified, failed
 
 
 @transaction.atomic

@@ -21,8 +21,7 @@ from cases.choices import CaseStatus
 from cases.models import Case, CheckResult
 from cases.services.identity import identities_resolve_all, persons_prune
 from cases.services.intake import aid_link_persons
-from cases.services.verification import case_queryset_for_verification, case_verify, cases_verify, current_stamp
-from cases.tasks import VERIFY_CHUNK
+from cases.services.verification import cases_verify_chunked, current_stamp
 from matching.choices import RunStatus
 from matching.models import MatchRun, Program
 from matching.services.need import need_compute_all
@@ -62,7 +61,7 @@ def cases_to_verify() -> tuple[list[int], set[int], str, dict[str, int]]:
     )
     risk_at = CheckResult.objects.filter(case=OuterRef("pk"), check_code="risk").values("checked_at")[:1]
     pending = set(Case.objects.filter(status=CaseStatus.PENDING).values_list("id", flat=True))
-    verified = Case.objects.exclude(status=CaseStatus.PENDING)
+    verified = Case.objects.exclude(status__in=(CaseStatus.PENDING, CaseStatus.REJECTED))  # a rejection stands
     stale = set(verified.exclude(verified_with=stamp).values_list("id", flat=True))
     newer = set(
         verified.filter(verified_with=stamp)
@@ -76,28 +75,9 @@ def cases_to_verify() -> tuple[list[int], set[int], str, dict[str, int]]:
 
 def step_verify(*, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     ids, newer, stamp, reasons = cases_to_verify()
-    verified = failed = 0
-    for start in range(0, len(ids), VERIFY_CHUNK):
-        chunk = ids[start : start + VERIFY_CHUNK]
-        # Read again: a case that intake verified meanwhile is skipped.
-        still = Q(status=CaseStatus.PENDING) | ~Q(verified_with=stamp) | Q(id__in=newer.intersection(chunk))
-        with transaction.atomic():
-            cases = list(case_queryset_for_verification().filter(still, id__in=chunk))
-            try:
-                cases_verify(cases=cases, actor_label="system:nightly")  # its own savepoint
-                verified += len(cases)
-            except Exception:
-                logger.exception("nightly: verifying a chunk failed; retrying its cases one by one")
-                for case in case_queryset_for_verification().filter(id__in=[c.pk for c in cases]):
-                    try:
-                        case_verify(case=case, actor_label="system:nightly")  # its own savepoint
-                        verified += 1
-                    except Exception:
-                        # One case must not cost the others their verification; it stays as it was for the next run.
-                        logger.exception("nightly: verifying case %s failed", case.ref)
-                        failed += 1
-        if progress:
-            progress(min(start + VERIFY_CHUNK, len(ids)), len(ids))
+    # Read again with each chunk: a case that intake verified meanwhile is skipped.
+    still = Q(status=CaseStatus.PENDING) | ~Q(verified_with=stamp) | Q(id__in=newer)
+    verified, failed = cases_verify_chunked(ids, actor_label="system:nightly", still=still, progress=progress)
     return {**reasons, "verified": verified, "failed": failed}
 
 
