@@ -200,7 +200,7 @@ class CaseAdmin(CaseVerificationAdminMixin, EncryptedDeferredMixin, admin.ModelA
         """Show one full number in this response only, for a case worker allowed to; the reveal is logged."""
         if not request.user.has_perm("cases.reveal_identity"):
             raise PermissionDenied
-        case = self._case_or_404(request, object_id)
+        case = self._case_or_404(request, object_id, where=None)  # the reveal logs itself
         form = RevealForm(request.POST)
         if not form.is_valid():
             return HttpResponseBadRequest(form.errors.as_text())

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib import admin
-from django.db import models
 
-from cases.lib.fields import EncryptedCharField
-
-
-def encrypted_paths(model: type[models.Model], related: Iterable[str] = ()) -> list[str]:
-    """The encrypted fields of a model and of the models along each related path ("case__person")."""
-
-    def encrypted(of: type[models.Model]) -> list[str]:
-        return [f.name for f in of._meta.concrete_fields if isinstance(f, EncryptedCharField)]
-
-    out = encrypted(model)
-    for path in related:
-        target = model
-        for part in path.split("__"):
-            target = target._meta.get_field(part).related_model
-        out += [f"{path}__{name}" for name in encrypted(target)]
-    return out
+from cases.lib.fields import encrypted_paths
 
 
 class EncryptedDeferredMixin:

@@ -16,7 +16,8 @@ from cases.admin_base import EncryptedDeferredMixin, ReadOnlyAdmin, ReadOnlyInli
 from cases.choices import DocumentType
 from cases.errors import CaseError
 from cases.lib import money
-from cases.models import Case, DisbursementPlan, DiseaseEntry, Instalment, PayeeKind, RiskModel
+from cases.lib.fields import encrypted_paths
+from cases.models import AccessLog, Case, DisbursementPlan, DiseaseEntry, Instalment, PayeeKind, RiskModel
 from cases.services.disbursement import EVIDENCE_TYPES, instalment_release, plan_create, staged_rule
 from cases.services.verification import diagnosis_pick
 
@@ -81,10 +82,15 @@ class CaseVerificationAdminMixin:
             *super().get_urls(),
         ]
 
-    def _case_or_404(self, request, object_id) -> Case:
-        case = self.get_object(request, object_id)  # the admin's own look-up: masks only, nothing decrypted
+    def _case_or_404(self, request, object_id, where: str | None) -> Case:
+        """The case, for a page that shows its data: the look-up is the admin's own (masks only,
+        nothing decrypted), and the look is logged as the case page logs it (``where``; None for a
+        page that logs what it shows itself, as a reveal does)."""
+        case = self.get_object(request, object_id)
         if case is None or not self.has_view_permission(request, case):
             raise Http404
+        if where:
+            AccessLog.objects.create(case=case, user=request.user, where=where)
         return case
 
     def _form_page(self, request, case, form, title, summary):
@@ -93,7 +99,7 @@ class CaseVerificationAdminMixin:
         return TemplateResponse(request, "admin/cases/case/action_form.html", context)
 
     def pick_diagnosis_view(self, request, object_id):
-        case = self._case_or_404(request, object_id)
+        case = self._case_or_404(request, object_id, "admin:pick-diagnosis")
         if not self.has_change_permission(request, case):
             raise PermissionDenied
         form = PickDiagnosisForm(request.POST or None, initial={"entry": case.disease_entry_id})
@@ -112,7 +118,7 @@ class CaseVerificationAdminMixin:
         return self._form_page(request, case, form, _("Pick the diagnosis"), summary)
 
     def plan_payout_view(self, request, object_id):
-        case = self._case_or_404(request, object_id)
+        case = self._case_or_404(request, object_id, "admin:plan-payout")
         if not request.user.has_perm("cases.add_disbursementplan"):
             raise PermissionDenied
         try:
@@ -174,9 +180,15 @@ class DisbursementPlanAdmin(EncryptedDeferredMixin, ReadOnlyAdmin):
     def release_view(self, request, plan_id, seq):
         if not request.user.has_perm("cases.change_instalment"):
             raise PermissionDenied
-        instalment = Instalment.objects.select_related("plan__case").filter(plan_id=plan_id, seq=seq).first()
+        instalment = (
+            Instalment.objects.select_related("plan__case")
+            .defer(*encrypted_paths(Instalment, ("plan", "plan__case")))
+            .filter(plan_id=plan_id, seq=seq)
+            .first()
+        )
         if instalment is None:
             raise Http404
+        AccessLog.objects.create(case_id=instalment.plan.case_id, user=request.user, where="admin:release")
         form = ReleaseForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -8,7 +8,7 @@ what lets keys rotate (manage.py rotate_keys re-encrypts everything under the cu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -89,3 +89,18 @@ class MaskField(models.CharField):
         value = self.mask(getattr(model_instance, self.source))
         setattr(model_instance, self.attname, value)
         return value
+
+
+def encrypted_paths(model: type[models.Model], related: Iterable[str] = ()) -> list[str]:
+    """The encrypted fields of a model and of the models along each related path ("case__person")."""
+
+    def encrypted(of: type[models.Model]) -> list[str]:
+        return [f.name for f in of._meta.concrete_fields if isinstance(f, EncryptedCharField)]
+
+    out = encrypted(model)
+    for path in related:
+        target = model
+        for part in path.split("__"):
+            target = target._meta.get_field(part).related_model
+        out += [f"{path}__{name}" for name in encrypted(target)]
+    return out

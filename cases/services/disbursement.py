@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from cases.choices import BLOCKING_FLAGS, CaseStatus, Channel, DocumentType
 from cases.errors import CaseError
+from cases.lib.fields import encrypted_paths
 from cases.lib.money import format_cny
 from cases.models import (
     STAGED_ALWAYS,
@@ -109,7 +110,12 @@ def plan_create(
     user,
 ) -> DisbursementPlan:
     """Plan how the money raised reaches treatment. `instalments` are (amount, purpose) in order."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("campaign", "household").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("campaign", "household")
+        .defer(*encrypted_paths(Case, ("campaign",)))  # the rule reads amounts, never the numbers
+        .get(pk=case.pk)
+    )
     _payable(case)
     if DisbursementPlan.objects.filter(case=case).exists():
         raise CaseError(f"case {case.ref} already has a disbursement plan")
@@ -163,9 +169,13 @@ def plan_create(
 @transaction.atomic
 def instalment_release(*, instalment: Instalment, evidence_type: str, evidence_ref: str, user) -> Instalment:
     """Release one instalment, in order, once, against evidence; the rule is checked again on today's facts."""
-    plan = DisbursementPlan.objects.select_for_update(of=("self",)).get(pk=instalment.plan_id)
+    plan = DisbursementPlan.objects.select_for_update(of=("self",)).defer("payee_account").get(pk=instalment.plan_id)
     instalment = Instalment.objects.select_for_update().get(pk=instalment.pk)
-    case = Case.objects.select_related("campaign", "household").get(pk=plan.case_id)
+    case = (
+        Case.objects.select_related("campaign", "household")
+        .defer(*encrypted_paths(Case, ("campaign",)))
+        .get(pk=plan.case_id)
+    )
     _payable(case)
     if user is not None and plan.created_by_id == user.pk:
         raise CaseError("whoever planned the payout cannot release it: another reviewer must")

@@ -14,6 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from cases.choices import CaseStatus, Channel, Flag
 from cases.lib import idnumber, money
+from cases.lib.fields import encrypted_paths
 from cases.models import Case, CaseFlag, CheckResult
 from cases.services.sql import execute_update
 
@@ -40,13 +41,7 @@ def disclosed_cases() -> QuerySet[Case]:
         .exclude(disclosure_token=None)
         .exclude(status__in=(CaseStatus.PENDING, CaseStatus.REJECTED))  # a rejection is not published
         .select_related("campaign", "household", "diagnosis", "disease_entry", "disbursement_plan")
-        .defer(
-            "patient_id_number",
-            "patient_phone",
-            "campaign__raiser_id_number",
-            "campaign__raiser_phone",
-            "disbursement_plan__payee_account",
-        )  # fmt: skip
+        .defer(*encrypted_paths(Case, ("campaign", "disbursement_plan")))
         .prefetch_related(
             Prefetch("checks", CheckResult.objects.filter(check_code__in=PUBLIC_CHECKS), to_attr="public_checks"),
             Prefetch(

@@ -151,3 +151,7 @@ def test_case_workers_plan_and_payout_reviewers_release(client, worker):
     assert client.post(release, {"evidence_type": "hospital_invoice", "evidence_ref": "A1"}).status_code == 302
     assert made.instalments.get(seq=1).status == "released"
     assert client.get(reverse("admin:cases_disbursementplan_change", args=[made.pk])).status_code == 200
+    from cases.models import AccessLog
+
+    looked = set(AccessLog.objects.filter(case=case).values_list("user_id", "where"))
+    assert {(worker.pk, "admin:plan-payout"), (reviewer.pk, "admin:release")} <= looked  # who saw the case's pages
