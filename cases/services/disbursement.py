@@ -198,7 +198,13 @@ def instalment_release(*, instalment: Instalment, evidence_type: str, evidence_r
     instalment.status = Instalment.Status.RELEASED
     instalment.evidence_type, instalment.evidence_ref = evidence_type, evidence_ref.strip()[:128]
     instalment.released_by, instalment.released_at = user, timezone.now()
-    instalment.save(update_fields=["status", "evidence_type", "evidence_ref", "released_by", "released_at"])
+    # Once, whatever the locks: only a row still planned is released, and one row must be.
+    changed = Instalment.objects.filter(pk=instalment.pk, status=Instalment.Status.PLANNED).update(
+        status=instalment.status, evidence_type=instalment.evidence_type, evidence_ref=instalment.evidence_ref,
+        released_by=user, released_at=instalment.released_at,
+    )  # fmt: skip
+    if changed != 1:
+        raise CaseError(f"instalment {instalment.seq} of case {case.ref} was already released")
     # The database refuses a release past the plan's total, whatever wrote it.
     DisbursementPlan.objects.filter(pk=plan.pk).update(released_total=F("released_total") + instalment.amount)
     event_log(
