@@ -507,7 +507,6 @@ def review_decide(*, review_id: int, verdict: str, user, reason: str) -> Identit
     """
     from matching.models import Program  # matching builds on cases, not the reverse
     from matching.services.need import need_refresh
-    from matching.tasks import nightly_run
 
     reason = reason.strip()
     if not reason:
@@ -539,9 +538,9 @@ def review_decide(*, review_id: int, verdict: str, user, reason: str) -> Identit
     for case, other in ((a, b), (b, a)):
         event_log(case=case, code=f"identity.{verdict}", user=user,
                   data={"other": other.ref, "reason": reason, "review": review.pk})  # fmt: skip
-    # Matching proposes again for the new episodes: a pipeline run once this commits (in the
-    # worker with a broker; in-process without one). A run already going simply skips it.
-    transaction.on_commit(lambda: nightly_run.delay(trigger=f"identity-review:{review.pk}"))
+    # need_refresh withdrew the open proposals of these persons' cases; the next scheduled run
+    # proposes again for the new episodes (proposals are allocated across every foundation's budget
+    # at once, so a mid-day run for one pair would withdraw and remake everyone's).
     return review
 
 

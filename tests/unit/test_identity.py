@@ -247,12 +247,26 @@ def test_an_uncertain_pair_goes_to_the_review_queue_at_intake_and_stays_there_ov
     assert IdentityReview.objects.filter(pk=review.pk, status="open").exists()
 
 
-def test_a_decision_queues_a_run_that_matches_again(review, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        review_decide(review_id=review.pk, verdict="split", user=UserFactory(), reason="different mothers")
+def test_a_decision_withdraws_the_pairs_proposals_and_leaves_everyone_elses(review):
+    from matching.models import Proposal
+    from matching.services.need import need_compute_all
+    from matching.services.nightly import step_verify
+    from matching.services.proposals import proposals_make
+    from tests.factories import ProgramFactory
 
-    run = MatchRun.objects.get()
-    assert run.trigger == f"identity-review:{review.pk}" and run.status == "succeeded"
+    ProgramFactory(icd10=["C34"], income_tiers=[], budget=Decimal("10000000"))
+    _case(patient={"name": "李秀英", "birth_date": "1958-02-03", "sex": "F", "id_number": ""})  # someone else
+    step_verify()  # the run's steps, without re-resolving identities (which would settle the pair)
+    need_compute_all()
+    proposals_make(run=MatchRun.objects.create(trigger="test"))
+    theirs = Proposal.objects.filter(case_id__in=[review.case_a_id, review.case_b_id], status="open")
+    others = Proposal.objects.exclude(case_id__in=[review.case_a_id, review.case_b_id]).filter(status="open")
+    assert theirs.exists()
+    kept = set(others.values_list("pk", flat=True))
+    review_decide(review_id=review.pk, verdict="split", user=UserFactory(), reason="different mothers")
+    assert not theirs.exists()  # withdrawn: made for episodes that no longer exist
+    assert set(others.values_list("pk", flat=True)) == kept  # no mid-day run remade everyone's
+    assert MatchRun.objects.count() == 1
 
 
 def test_a_person_who_takes_a_number_at_intake_shows_it_masked():
