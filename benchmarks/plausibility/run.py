@@ -141,7 +141,7 @@ def references(rows: Sequence[Checked], min_cell: int = MIN_CELL) -> dict[tuple[
 
 
 def measure(
-    cases: Iterable[Case], library: Library, seed: int, min_cell: int = MIN_CELL
+    cases: Iterable[Case], library: Library, seed: int, min_cell: int = MIN_CELL, horizon: int = costs.YEAR_HORIZON
 ) -> tuple[list[Checked], Counter, dict]:
     checked: list[Checked] = []
     unchecked: Counter = Counter()
@@ -156,6 +156,7 @@ def measure(
             insurance=case.insurance,
             critical_illness_payout=case.ci_payout,
             code=case.code,
+            horizon_years=horizon,
         )
         bound = estimate.highest_oop
         checked.append(Checked(case, estimate, bound, entry.key, case.amount / bound))
@@ -396,7 +397,7 @@ def pap_report(pap: Sequence[Checked], k: Decimal) -> None:
 # -- the demo generator -------------------------------------------------------------------------------
 
 
-def demo(library: Library, cases: int, k: Decimal) -> None:
+def demo(library: Library, cases: int, k: Decimal, horizon: int = costs.YEAR_HORIZON) -> None:
     from cases.lib.synthetic import DISEASES, generate
 
     targets_by_text: dict[str, int] = {}
@@ -433,6 +434,7 @@ def demo(library: Library, cases: int, k: Decimal) -> None:
             if "critical_illness_payout" in insurance
             else None,
             code=icd10.normalise(code),
+            horizon_years=horizon,
         )
         check = costs.amount_check(amount, estimate, what="target" if channel == "crowdfunding" else "request",
                                    multiplier=k)  # fmt: skip
@@ -577,21 +579,21 @@ def main() -> None:
     parser.add_argument("--min-cell", type=int, default=MIN_CELL,
                         help="honest cases an entry and insurance need for a p99 of their own")  # fmt: skip
     parser.add_argument("--year-horizon", type=int, default=None,
-                        help="variant: cases.lib.costs.YEAR_HORIZON for this run (default: as shipped)")  # fmt: skip
+                        help="variant: years a chronic illness is costed over (default: 3)")  # fmt: skip
     args = parser.parse_args()
     started = time.perf_counter()
     chosen = args.k
     if chosen not in GRID:
         parser.error(f"--k must be on the grid (1 to 6 in steps of 0.25), got {chosen}")
-    variant = ""
+    variant, horizon = "", costs.YEAR_HORIZON
     if args.year_horizon is not None:
         variant = f", variant YEAR_HORIZON = {args.year_horizon} (shipped: {costs.YEAR_HORIZON})"
-        costs.YEAR_HORIZON = args.year_horizon
+        horizon = args.year_horizon
 
     generator = Generator(args.seed)
     cases = [case for channel, size in SIZES.items() for case in generator.cases(channel, int(size * args.scale))]
     library = Library()
-    checked, unchecked, refs = measure(cases, library, args.seed, args.min_cell)
+    checked, unchecked, refs = measure(cases, library, args.seed, args.min_cell, horizon)
     rows = [r for r in checked if r.case.channel != "pap"]  # crowdfunding and foundation aid
     pap = [r for r in checked if r.case.channel == "pap"]
 
@@ -702,7 +704,7 @@ def main() -> None:
     print("(the generator's honest targets stay inside it; its inflated ones are at least 6 times its top).")
     for size in args.demo_cases:
         print(f"\n### generate(cases={size:,}), default seed\n")
-        demo(library, size, chosen)
+        demo(library, size, chosen, horizon)
 
     notes = (f"worst group, honest: {pct(worst_honest[1]).strip()}", f"  ({worst_honest[0]})",
              f"worst group, {PRIMARY}: {pct(worst_catch[1]).strip()}", f"  ({worst_catch[0]})",

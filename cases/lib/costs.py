@@ -153,17 +153,17 @@ class AmountCheck:
 
 def estimate(
     *,
-    entry: Any,
+    entry: disease_library.Entry,
     hospital_level: str | None,
     insurance: str,
     critical_illness_payout: Decimal | int | None,
     code: str | None = None,
+    horizon_years: int = YEAR_HORIZON,
 ) -> CostEstimate:
     """Expected and highest plausible out-of-pocket for one case.
 
     ``entry`` is a library entry (``disease_library.Entry``; a case's row through
-    ``library.entry_of``) or anything with ``key``, ``icd10`` (a tuple of codes), ``name_zh``,
-    ``unit`` (course or year) and ``cost_low``, ``cost_typical``, ``cost_high``. ``code`` is the
+    ``library.entry_of``). ``code`` is the
     case's own diagnosis code, for the record and the reason text (the entry's first code
     otherwise). Raises ValueError naming the bad field.
     """
@@ -185,7 +185,7 @@ def estimate(
     level = normalise_level(hospital_level)
     level_factor = LEVEL_FACTORS.get(level, ONE)
     fund_share = FUND_SHARES[insurance]
-    horizon = YEAR_HORIZON if unit == "year" else 1
+    horizon = horizon_years if unit == "year" else 1
 
     expected_cost = _round(typical * level_factor)
     expected_oop = max(ZERO, _round(expected_cost * (ONE - fund_share) - ci_payout))

@@ -1,7 +1,7 @@
 """Expected cost, out-of-pocket and the target check (cases.lib.costs): pure Python, no database."""
 
+import dataclasses
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -9,21 +9,16 @@ import pytest
 from cases.lib import costs, disease_library
 
 
-@dataclass(frozen=True)
-class FakeEntry:
-    """The attributes estimate() reads, as a library Entry has them (icd10 a tuple)."""
-
-    key: str = "lung_cancer"
-    icd10: tuple[str, ...] | str = ("C34",)
-    name_zh: str = "肺癌"
-    unit: str = "course"
-    cost_low: Decimal = Decimal("50000")
-    cost_typical: Decimal = Decimal("100000")
-    cost_high: Decimal = Decimal("200000")
+def library_entry(**changes) -> disease_library.Entry:
+    """A real library Entry (lung cancer's), with the figures a test sets in place of the file's."""
+    base = next(e for e in disease_library.default_entries() if e.key == "lung_cancer")
+    figures = {"unit": "course", "cost_low": Decimal("50000"), "cost_typical": Decimal("100000"),
+               "cost_high": Decimal("200000")}  # fmt: skip
+    return dataclasses.replace(base, **(figures | changes))
 
 
-STROKE = FakeEntry(key="intracerebral_haemorrhage", icd10=("I61",), name_zh="脑出血")
-CATARACT = FakeEntry(
+STROKE = library_entry(key="intracerebral_haemorrhage", icd10=("I61",), name_zh="脑出血")
+CATARACT = library_entry(
     key="cataract",
     icd10=("H25", "H26"),
     name_zh="白内障",
@@ -31,7 +26,7 @@ CATARACT = FakeEntry(
     cost_typical=Decimal("4900"),
     cost_high=Decimal("8000"),
 )
-DIALYSIS = FakeEntry(
+DIALYSIS = library_entry(
     key="end_stage_renal_disease",
     icd10=("N18.5", "Z99.2"),
     name_zh="终末期肾病",
@@ -42,7 +37,8 @@ DIALYSIS = FakeEntry(
 )
 
 
-def _estimate(entry=FakeEntry(), *, level="3A", insurance="resident", payout=None, code=None):
+def _estimate(entry=None, *, level="3A", insurance="resident", payout=None, code=None):
+    entry = entry or library_entry()
     return costs.estimate(
         entry=entry, hospital_level=level, insurance=insurance, critical_illness_payout=payout, code=code
     )
@@ -81,12 +77,12 @@ def test_small_costs_get_the_absolute_floors_for_extras_and_travel():
 
 
 def test_it_rounds_half_up_to_whole_cny():
-    entry = FakeEntry(cost_low=Decimal("1"), cost_typical=Decimal("1005"), cost_high=Decimal("2000"))
+    entry = library_entry(cost_low=Decimal("1"), cost_typical=Decimal("1005"), cost_high=Decimal("2000"))
     # 1005 x 0.244 = 245.22 -> 245; 1005 x 0.85 = 854.25 -> 854
     assert _estimate(entry, insurance="employee").expected_oop == Decimal("245")
     assert _estimate(entry, level="2A", insurance="none").expected_cost == Decimal("854")
     # 0.5 goes up: 1250 x 0.85 = 1062.5 -> 1063
-    half = FakeEntry(cost_low=Decimal("1"), cost_typical=Decimal("1250"), cost_high=Decimal("2000"))
+    half = library_entry(cost_low=Decimal("1"), cost_typical=Decimal("1250"), cost_high=Decimal("2000"))
     assert _estimate(half, level="2B", insurance="none").expected_cost == Decimal("1063")
 
 
@@ -167,16 +163,16 @@ def test_a_chronic_entry_is_priced_per_year_and_bounded_over_three_years():
     parts = ("in_list_oop", "out_of_list", "nonmedical")
     assert sum(Decimal(estimate.inputs[p]) for p in parts) == estimate.highest_oop  # the record adds up
     assert estimate.inputs["horizon_years"] == 3
-    as_course = _estimate(FakeEntry(**{**DIALYSIS.__dict__, "unit": "course"}))
+    as_course = _estimate(dataclasses.replace(DIALYSIS, unit="course"))
     assert as_course.expected_cost == estimate.expected_cost
     assert as_course.highest_oop < estimate.highest_oop
 
 
 def test_cancer_and_transplant_codes_and_ranges_get_the_out_of_list_allowance():
     for codes in (("C81-C96",), ("D46",), ("D61",), ("Z94.0", "Z94.4"), ("C73", "C00-C97"), ("D37-D48",)):
-        assert _estimate(FakeEntry(icd10=codes)).inputs["tail"] == "out_of_list", codes
+        assert _estimate(library_entry(icd10=codes)).inputs["tail"] == "out_of_list", codes
     for codes in (("D32", "D33"), ("I61",), ("Q21.0",), ("E75.2",)):
-        assert _estimate(FakeEntry(icd10=codes)).inputs["tail"] == "other", codes
+        assert _estimate(library_entry(icd10=codes)).inputs["tail"] == "other", codes
 
 
 def test_inputs_record_every_factor_as_json():
@@ -257,13 +253,13 @@ def test_it_checks_a_demo_style_inflated_target_against_the_shipped_library():
         ({"payout": Decimal("-1")}, "critical_illness_payout"),
         ({"payout": 1000.0}, "critical_illness_payout"),
         ({"payout": "lots"}, "critical_illness_payout"),
-        ({"entry": FakeEntry(cost_typical=Decimal("300000"))}, "entry.cost_typical"),
-        ({"entry": FakeEntry(cost_low=Decimal("-5"))}, "entry.cost_low"),
-        ({"entry": FakeEntry(unit="month")}, "entry.unit"),
+        ({"entry": library_entry(cost_typical=Decimal("300000"))}, "entry.cost_typical"),
+        ({"entry": library_entry(cost_low=Decimal("-5"))}, "entry.cost_low"),
+        ({"entry": library_entry(unit="month")}, "entry.unit"),
     ],
 )
 def test_bad_input_raises_an_error_naming_the_field(changes, field):
-    arguments = {"entry": FakeEntry(), "insurance": "resident", "payout": None} | changes
+    arguments = {"entry": library_entry(), "insurance": "resident", "payout": None} | changes
     with pytest.raises(ValueError, match=rf"^{field}:"):
         _estimate(arguments["entry"], insurance=arguments["insurance"], payout=arguments["payout"])
 

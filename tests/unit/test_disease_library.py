@@ -212,13 +212,13 @@ def test_what_the_loader_leaves_to_the_data(library):
 
 
 def test_reference_figures_are_kept(by_key):
-    reference = Path("/work/shared/reference/disease_costs.csv")
-    if not reference.exists():
-        pytest.skip("shared reference not mounted")
     lung = by_key["lung_cancer"]
     assert (lung.cost_low, lung.cost_high, lung.confidence) == (Decimal(61100), Decimal(100000), "medium")
     gaucher = by_key["gaucher_disease"]
     assert (gaucher.cost_low, gaucher.cost_high, gaucher.confidence) == (Decimal(918600), Decimal(2273000), "high")
+    reference = Path("/work/shared/reference/disease_costs.csv")
+    if not reference.exists():
+        pytest.skip("shared reference not mounted: its row count is not checked")
     with reference.open(encoding="utf-8") as handle:
         assert sum(1 for _ in csv.DictReader(handle)) == 69
 
