@@ -424,11 +424,7 @@ def load_codes(entries: Sequence[disease_library.Entry], path: Path | str = CODE
 @functools.lru_cache(maxsize=4096)
 def _covers(entry: disease_library.Entry, code: str) -> bool:
     """Whether a WHO code, written as the library writes codes, is one of the entry's."""
-    try:
-        written = icd10.normalise(code) == code
-    except icd10.Icd10Error:
-        return False
-    return written and icd10.who_known(code) == code and bool(disease_library.find_all_by_code([entry], code))
+    return icd10.is_who_code(code) and bool(disease_library.find_all_by_code([entry], code))
 
 
 def default_code(entry: disease_library.Entry, rules: Sequence[CodeRule] = ()) -> str:

@@ -123,6 +123,15 @@ def related(a: str, b: str) -> bool:
     return (is_spread(a) or is_spread(b)) and matches(a, _CANCERS) and matches(b, _CANCERS)
 
 
+def is_who_code(code: str) -> bool:
+    """Whether a code is a WHO 2019 category or subcategory written as the library writes codes (C88.0)."""
+    try:
+        written = normalise(code) == code
+    except Icd10Error:
+        return False
+    return written and who_known(code) == code
+
+
 def who_known(code: str) -> str | None:
     """The code as the WHO 2019 tree knows it: itself, its category when only that exists, or None.
 

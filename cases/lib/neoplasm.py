@@ -80,7 +80,7 @@ def load_sites(path: Path | str = SITES_PATH) -> tuple[Site, ...]:
                 raise SitesError("no term", path=path, row=reader.line_num, field="terms")
             for behaviour in BEHAVIOURS:
                 code = value[behaviour]
-                if code and not icd10.who_known(code):
+                if code and not icd10.is_who_code(code):
                     raise SitesError(
                         f"{code!r} is not a WHO ICD-10 code", path=path, row=reader.line_num, field=behaviour
                     )

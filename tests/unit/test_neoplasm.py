@@ -64,6 +64,13 @@ def test_a_bad_sites_file_names_the_row_and_the_field(tmp_path):
         neoplasm.load_sites(path)
 
 
+def test_a_subcategory_the_who_tree_lacks_is_refused_not_read_as_its_category(tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text(",".join(neoplasm.SITES_COLUMNS) + "\nlung,肺,C34.99,D02.2,D14.3,D38.1,C78.0\n", encoding="utf-8")
+    with pytest.raises(neoplasm.SitesError, match=r"row 2, field 'malignant': 'C34.99' is not a WHO ICD-10 code"):
+        neoplasm.load_sites(path)
+
+
 def test_every_code_of_the_shipped_sites_is_in_its_behaviours_block():
     blocks = {
         "malignant": "C00-C97", "in_situ": "D00-D09", "benign": "D10-D36", "uncertain": "D37-D48",
