@@ -27,7 +27,9 @@ FRESH_SET = Path(__file__).with_name("fresh_set.csv")
 BLIND_SET = Path(__file__).with_name("blind_set.csv")
 # A fourth hand, blind likewise, written while the terms file (cases/data/icd10_terms.csv) was added.
 PANEL_SET = Path(__file__).with_name("panel_set.csv")
-SETS = {"eval": EVAL_SET, "fresh": FRESH_SET, "blind": BLIND_SET, "panel": PANEL_SET}
+# A fifth, written blind in two parts by two more hands (cancers and blood; the rest) in session 7.
+WARD_SET = Path(__file__).with_name("ward_set.csv")
+SETS = {"eval": EVAL_SET, "fresh": FRESH_SET, "blind": BLIND_SET, "panel": PANEL_SET, "ward": WARD_SET}
 COLUMNS = ("text", "icd10_category", "writer", "variation")
 WRITERS = ("hospital", "family")
 

@@ -160,7 +160,8 @@ _NOISE = [
         r"S/P|(?<![A-Z])X\s*\d+(?![\d.])",  # "s/p TACE x3": status post, three times
         _REGIMEN,  # "硼替佐米+来那度胺+地塞米松": drugs, not the illness
         r"[了的呢吧啊呀]",  # particles
-        r"(?:左|右|双)侧",
+        r"(?:左|右|双|单)侧",
+        r"(?:不)?完全性|部分性|单纯性|复杂性",  # how complete or complex: the same illness
     )
 ]
 # Body surface named by a percentage: burns "classified according to extent" (T31, T32).
@@ -169,6 +170,8 @@ _EXTENT = re.compile(r"(?:总面积|体表面积|面积|TBSA)?\s*\d+(?:\.\d+)?\s
 _WRITER = re.compile(
     r"(?:我的?|俺)?(?:爸爸?|妈妈?|父亲|母亲|老公|老婆|丈夫|妻子|爱人|儿子|女儿|孩子|宝宝|小孩|奶奶|爷爷|外婆|外公|"
     r"姥姥|姥爷|哥哥|姐姐|弟弟|妹妹|婆婆|公公)(?:才\S{0,3}岁)?|"
+    r"(?:刚|一)?(?:出生|生下来)(?:后|以后)?(?:就|(?=\s|$))|"
+    r"(?:早上|晚上|半夜|夜里|昨天|前天|去年|今年|上个月|上周|前几天|那天|有天|一天)(?:起来|起床)?(?:就|突然)?|突然|突发(?!性)|"
     r"(?:医生|大夫)(?:说|讲)(?:是)?|(?:查出来?|检查出来?|确诊为?|诊断为?|诊断|得了|患了|患有|活检是|病理[:：]?|病理是|说是)(?:是)?"
 )
 # One disease turned into another: "MDS转AML" is the AML.
@@ -679,6 +682,42 @@ def _region_rules(rules: Sequence[CodeRule]) -> dict[str, tuple[str, dict[str, s
     return out
 
 
+# Consequences and states, not the illness treated: symptoms and signs (R), status and services (Z),
+# paralysis (G81-G83), cardiac arrest and heart failure (I46, I50), ARDS and respiratory failure
+# (J80, J96), liver failure (K72), gastrointestinal bleeding (K92), disseminated intravascular
+# coagulation (D65); and multiple injuries unspecified (T07, "车祸") beside a named injury.
+_MANIFESTATIONS = re.compile(r"[RZ]|G8[123]|I46|I50|J80|J96|K72|K92|D65|T07")
+
+
+def _is_manifestation(code: str) -> bool:
+    return bool(_MANIFESTATIONS.match(code))
+
+
+# Conditions ICD-10 codes elsewhere when the text says where they come from: a newborn's sepsis is
+# P36 (chapter XVI takes conditions originating in the perinatal period), cirrhosis from drinking
+# is K70.3. Context words, then the category read -> the code it becomes.
+_CONTEXTS = (
+    (
+        re.compile(
+            r"新生儿|NICU|早产|胎龄|足月儿|日龄|出生就|生下来就|刚出生|一出生|出生时|出生后?(?:第)?[0-9一二三四五六七八九十]+天"
+            r"|生后(?:第)?[0-9一二三四五六七八九十]+天|(?:宝宝|孩子|女儿|儿子)(?:才|刚)出生"
+        ),
+        {
+            "A40": "P36.9", "A41": "P36.9", "J12": "P23.9", "J13": "P23.9", "J15": "P23.9", "J18": "P23.9",
+            "I60": "P52.9", "I61": "P52.9", "I62": "P52.9", "R17": "P59.9", "E16": "P70.4", "J96": "P28.5",
+            "J80": "P22.0", "D65": "P60", "R56": "P90", "G40": "P90", "I27": "P29.3", "B25": "P35.1",
+            "R09": "P21.9", "T71": "P21.9",
+        },
+    ),
+    (
+        re.compile(r"酒精|喝酒|饮酒|酗酒|嗜酒|喝成|好酒|爱喝|白酒|ALCOHOL"),
+        {"K74": "K70.3", "K72": "K70.4", "K76": "K70.0", "K75": "K70.1", "K86": "K86.0", "I42": "I42.6"},
+    ),
+    (re.compile(r"腭裂|[颚腭][^，,。;；]{0,3}裂"), {"Q36": "Q37.9"}),  # "兔唇，上颚也裂开了": lip and palate
+    (re.compile(r"唇裂|兔唇|豁嘴|豁唇"), {"Q35": "Q37.9"}),
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Match:
     """The best reading of a text: which library entry, which ICD-10 code, how sure."""
@@ -835,6 +874,52 @@ class Normaliser:
         return fold(self.known_latin(text))
 
     def match_many(self, texts: Iterable[str]) -> list[Match | None]:
+        texts = list(texts)
+        matches = self._underlying(texts, self._read_many(texts))
+        return [self._in_context(fold(t), m) for t, m in zip(texts, matches, strict=True)]
+
+    def _in_context(self, folded: str, match: Match | None) -> Match | None:
+        """The code a condition takes from what the text says caused it (_CONTEXTS)."""
+        if match is None:
+            return None
+        for words, codes in _CONTEXTS:
+            code = codes.get(match.category)
+            if code and words.search(folded):
+                covering = self.covering(code)
+                key = match.key if match.key in covering else (covering[0] if covering else "")
+                return Match(key, code, match.confidence, match.matched)
+        return match
+
+    def _underlying(self, texts: list[str], matches: list[Match | None]) -> list[Match | None]:
+        """A reading that is a consequence or a state (coma, paralysis, respiratory failure, a
+        transplant) yields to a clause naming an illness: "脑溢血，开颅手术后昏迷" is the haemorrhage,
+        "地中海贫血重型，要骨髓移植" the thalassaemia. ICD-10 codes the condition treated, not its
+        symptoms (chapter XVIII) or a status (chapter XXI), when that condition is recorded."""
+        asked = {
+            i: clauses
+            for i, (text, match) in enumerate(zip(texts, matches, strict=True))
+            if match is not None
+            and _is_manifestation(match.code)
+            and len(clauses := [c for c in _CLAUSES.split(_fold_script(text)) if c.strip()]) > 1
+        }
+        if not asked:
+            return matches
+        flat = list(dict.fromkeys(c for clauses in asked.values() for c in clauses))
+        read = dict(zip(flat, self._read_many(flat), strict=True))
+        # the text without its manifestation clauses, read whole: "车祸，颅脑损伤，昏迷" is the injury
+        rest = {
+            i: "，".join(c for c in clauses if read[c] is None or not _is_manifestation(read[c].code))
+            for i, clauses in asked.items()
+        }
+        rest = {i: text for i, text in rest.items() if text and text != "，".join(asked[i])}
+        again = dict(zip(rest, self._read_many(list(rest.values())), strict=True))
+        out = list(matches)
+        for i, illness in again.items():
+            if self.known(illness) and not _is_manifestation(illness.code):
+                out[i] = illness
+        return out
+
+    def _read_many(self, texts: list[str]) -> list[Match | None]:
         read = [readings(self.known_latin(t)) for t in texts]
         flat = list(dict.fromkeys(r for _, whole, parts, inside, _ in read for r in (whole, *parts, *inside) if r))
         scored = dict(zip(flat, self._score(flat), strict=True)) if flat else {}
@@ -847,10 +932,14 @@ class Normaliser:
             entry = self.classes[best.index][0] if whole else None
             for part in parts:
                 # a clause wins only when it is clearly surer than the whole text; when both name the
-                # same entry the whole text, which says more (烫伤 全身30%), keeps its code
+                # same entry the whole text, which says more (烫伤 全身30%), keeps its code unless it
+                # is unsure of it ("骨盆粉碎性骨折 不稳定型 外固定架固定": the clause's pelvis)
                 index, confidence = scored[part].index, scored[part].confidence
                 if self.classes[index][0] == entry:
-                    best = best._replace(confidence=max(best.confidence, confidence))
+                    if best.confidence < self.threshold <= confidence:
+                        best = scored[part]
+                    else:
+                        best = best._replace(confidence=max(best.confidence, confidence))
                 elif confidence > best.confidence + CLAUSE_MARGIN:
                     best = scored[part]
                     entry = self.classes[index][0]

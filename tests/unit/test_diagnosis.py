@@ -117,7 +117,7 @@ def test_the_normaliser_is_built_once_per_library(normaliser):
     assert library_normaliser() is normaliser
     stricter = library_normaliser(threshold=0.9)
     assert stricter.classes is normaliser.classes  # the same model, another threshold
-    match = normaliser.match("我爸突然中风了，一边身子动不了")
+    match = normaliser.match("老人家脑子里出血了")  # a family's words: likely, not sure
     assert DEFAULT_THRESHOLD <= match.confidence < 0.9, match
     assert normaliser.known(match) and not stricter.known(match)
 
@@ -153,3 +153,36 @@ def test_hiv_disease_is_coded_by_what_it_resulted_in(normaliser, text, code):
 def test_regions_regimens_stagings_and_transformations_are_read(normaliser, text, code):
     match = normaliser.match(text)
     assert match.code == code and normaliser.known(match), match
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("脑出血术后 深昏迷", "I61"),  # the coma is what the haemorrhage did
+        ("重型地中海贫血，等待骨髓移植", "D56"),  # the transplant is the treatment (Z94 is a status)
+        ("慢阻肺 II型呼吸衰竭", "J44"),
+        ("车祸 颅脑损伤 昏迷不醒", "S06"),  # "车祸" alone is T07: the named injury says more
+        ("高位截瘫", "G82"),  # nothing else named: the paralysis
+        ("心力衰竭", "I50"),
+    ],
+)
+def test_a_consequence_or_a_state_yields_to_the_illness_named_beside_it(normaliser, text, category):
+    match = normaliser.match(text)
+    assert match.category == category and normaliser.known(match), match
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("宝宝出生3天 败血症", "P36"),  # a newborn's: chapter XVI
+        ("孩子5岁 败血症", "A41"),
+        ("宝宝刚出生 颅内出血", "P52"),
+        ("我爸喝酒喝成肝硬化了", "K70"),  # from drinking: alcoholic
+        ("乙肝肝硬化 失代偿期", "K74"),
+        ("儿子是兔唇 上腭也裂了", "Q37"),  # lip and palate
+        ("唇裂修复术后", "Q36"),
+    ],
+)
+def test_what_the_text_says_caused_a_condition_gives_its_code(normaliser, text, category):
+    match = normaliser.match(text)
+    assert match.category == category and normaliser.known(match), match
