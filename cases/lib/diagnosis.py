@@ -58,7 +58,7 @@ import numpy as np
 
 from cases.lib import disease_library, icd10, neoplasm, sounds, vocabulary
 
-VERSION = "diagnosis-tfidf-logreg/2"
+VERSION = "diagnosis-tfidf-logreg/3"
 DEFAULT_THRESHOLD = 0.55  # chosen on the dev halves of eval_set.csv and outside.csv (benchmarks/diagnosis)
 CLAUSE_MARGIN = 0.15
 RULE_CONFIDENCE = 0.9  # a site and a behaviour named in words (cases/lib/neoplasm.py)
@@ -101,7 +101,6 @@ _REGIONAL = [
         (r"肾脏", "肾"),
         (r"肝脏", "肝"),
         (r"胰脏", "胰腺"),
-        (r"大肠癌", "结直肠癌"),
         (r"(?<=[肺肝肾脾胃脑])(?:部|脏)(?!分)", ""),  # 肺部, 肺脏: the organ
         (r"胰(?:头|体|尾|颈)部?", "胰腺"),
         (r"血液透析|血透", "透析"),
@@ -144,7 +143,7 @@ _NOISE = [
         r"第[一二三四五六七八九十\d]+(?:期|疗程|周期|次)",
         r"(?:[IVX]+|[ⅠⅡⅢⅣⅤ]+|[0-4]|[一二三四五叁])\s*[A-C]?\d?\s*[期级]",  # stage, grade
         r"(?<![A-Z])[A-D]\s*期",
-        r"(?:CKD)?[1-5]期",
+        r"[1-5]期",  # CKD's stage (stage 5 is uraemia, folded before: _CKD_FIVE)
         r"[深浅]?(?:[一二三四]|[ⅠⅡⅢⅣ]|[IV]+)度",
         r"\d+(?:\.\d+)?\s*(?:个)?(?:周期|疗程|年|个月|月|天|次)",
         r"(?:待查|待排|不明|不详|未明|未确诊)",  # the diagnosis is not known (yet)
@@ -152,11 +151,13 @@ _NOISE = [
         r"化疗中|治疗中|放化疗|化疗|放疗|术前|待排|可能|疑似|考虑|高危组?|低危组?|中危组?|高危|标危)",
         r"(?:伴|合并)[^，,。;；]*$",  # "伴纵隔淋巴结转移" and what follows
         r"(?<=[癌瘤])(?:[^，,。;；]{0,6})转移$",  # "肺癌骨转移": the named primary stands
-        r"^(?:左|右|双)(?=[^侧])",  # laterality
+        r"^(?:左|右|双)(?=[^侧心室房])",  # laterality, not the left heart (左心发育不良)
         r"(?:远端|近端|中上段|中下段|上段|中段|下段)",  # where along an organ or a bone
         r"(?<=[脸头手脚腿背胸肚身])上|被",  # "脸上被烫伤": on the face
         r"(?:上|里)?长(?:了)?(?:一个|个|一些|些)?(?=[\u4e00-\u9fff]*[瘤癌])",  # "肝上长了个瘤子"
         r"导致|引起",
+        r"抗?\s*[A-Z0-9-]*\s*抗体(?:阳性|阴性)?",  # "抗MDA5抗体阳性皮肌炎": a marker of the illness
+        r"(?:要|需要|准备|得|建议)(?:做)?(?:截肢|透析|化疗|放疗|手术)",  # what is planned, not what is wrong
         r"S/P|(?<![A-Z])X\s*\d+(?![\d.])",  # "s/p TACE x3": status post, three times
         _REGIMEN,  # "硼替佐米+来那度胺+地塞米松": drugs, not the illness
         r"[了的呢吧啊呀]",  # particles
@@ -165,7 +166,9 @@ _NOISE = [
     )
 ]
 # Body surface named by a percentage: burns "classified according to extent" (T31, T32).
-_EXTENT = re.compile(r"(?:总面积|体表面积|面积|TBSA)?\s*\d+(?:\.\d+)?\s*%\s*(?:TBSA)?|TBSA")
+_EXTENT = re.compile(
+    r"(?:总面积|体表面积|面积|TBSA)?\s*(?:\d+(?:\.\d+)?\s*%|百分之[零一二三四五六七八九十百\d]+)\s*(?:TBSA)?|TBSA"
+)
 # Who writes and how: "我爸", "孩子得了", "医生说是", "查出来是".
 _WRITER = re.compile(
     r"(?:我的?|俺)?(?:爸爸?|妈妈?|父亲|母亲|老公|老婆|丈夫|妻子|爱人|儿子|女儿|孩子|宝宝|小孩|奶奶|爷爷|外婆|外公|"
@@ -176,7 +179,7 @@ _WRITER = re.compile(
 )
 # One disease turned into another: "MDS转AML" is the AML.
 _TRANSFORMED = re.compile(
-    r"^.+?(?:转化为?|转变为|转为|进展为|进展至|演变为|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
+    r"^(?!.*(?:怕|担心|可能|风险|防止|预防|以免|避免)).+?(?:转化[为成]?|转变[为成]|转[为成]|变成|进展[为至成]|发展[为成]|演变[为成]|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
 )
 _SEPARATORS = re.compile(r"[\s,，。;；:：、/\\|+_\-–—·•~～'\"“”‘’!！?？]+")
 _ASIDES = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
@@ -220,6 +223,9 @@ _ENGLISH = {
     "CLEFT": "裂", "LIP": "唇", "PALATE": "腭", "SYNDROME": "综合征", "MYELODYSPLASTIC": "骨髓增生异常",
     "EXCESS": "", "BLASTS": "", "BLAST": "", "CRISIS": "", "PHASE": "", "CHILD": "", "PUGH": "", "MUTATION": "",
     "POSITIVE": "", "NEGATIVE": "", "KAPPA": "", "LAMBDA": "", "ON-TREATMENT": "",
+    "INFECTION": "感染", "MENINGITIS": "脑膜炎", "ENCEPHALITIS": "脑炎", "CRYPTOCOCCAL": "隐球菌",
+    "PNEUMOCYSTIS": "肺孢子菌", "PNEUMONIA": "肺炎", "KAPOSI": "卡波西", "SEPSIS": "脓毒症", "SEPTIC": "脓毒症",
+    "SHOCK": "休克",
     # clinical shorthand for a cancer by its organ, and for a bleed
     "HCC": "肝细胞癌", "NSCLC": "非小细胞肺癌", "SCLC": "小细胞肺癌", "LUAD": "肺腺癌", "LUSC": "肺鳞癌",
     "NPC": "鼻咽癌", "RCC": "肾细胞癌", "CCRCC": "肾透明细胞癌", "ICC": "肝内胆管癌", "PTC": "甲状腺乳头状癌",
@@ -294,8 +300,13 @@ def fold(text: str) -> str:
     return _translate(_fold_script(text))
 
 
+# Chronic kidney disease stage 5 (5D: on dialysis) is end-stage: uraemia, whatever else is written.
+_CKD_FIVE = re.compile(r"CKD\s*[-]?\s*(?:STAGE\s*)?5\s*D?\s*期?")
+
+
 def _translate(value: str) -> str:
     """fold() after the script is folded."""
+    value = _CKD_FIVE.sub("尿毒症", value)
     value = _ENGLISH_STAGE.sub(" ", value)
     value = _EXTENT.sub(" 大面积 ", value)
     value = _fab(value)
@@ -348,6 +359,10 @@ def _cleaned(parts: Iterable[str]) -> list[str]:
     return [part for part in dict.fromkeys(cleaned) if len(part) > 1]
 
 
+_SPREAD = re.compile(r"转移|扩散")
+# Burns and corrosions (T20-T32) are read only from a text that says what burned
+_BURNS = re.compile(r"T2\d|T3[0-2]")
+_BURNED = re.compile(r"烧|烫|灼|火|焚|焦|炸|电击|电伤|酸|碱|沸|开水|热水|热油|热汤|蒸汽|石灰")
 # A clause that says it is the diagnosis: "孩子出生时窒息，诊断新生儿缺氧缺血性脑病" is the second one.
 _DIAGNOSED = re.compile(r"诊断|确诊|查出|检查出|(?:医生|大夫)说|活检|病理|说是|得了|患了|患有")
 
@@ -359,9 +374,17 @@ def readings(text: str) -> tuple[str, str, list[str], list[str], str]:
     script = _fold_script(text)
     folded = _translate(script)
     raw = _CLAUSES.split(script)
+    # a clause that only says where it spread names a secondary site: the primary is coded
+    # ("大肠癌做了手术，现在又转移到肺"); the sites reader still sees the whole text
+    primary = [clause for clause in raw if clause.strip() and not _SPREAD.search(clause)]
+    if primary and len(primary) < len([clause for clause in raw if clause.strip()]):
+        raw = primary
+        whole = _strip(_translate("，".join(primary)))
+    else:
+        whole = _strip(folded)
     parts = _cleaned(raw)
     said = _cleaned(clause for clause in raw if _DIAGNOSED.search(clause))
-    return folded, _strip(folded), parts, _cleaned(_ASIDES.findall(script)), (said or parts or [""])[0]
+    return folded, whole, parts, _cleaned(_ASIDES.findall(script)), (said or parts or [""])[0]
 
 
 # -- which code a name gives ------------------------------------------------------------------------
@@ -765,7 +788,9 @@ class Normaliser:
         hiv = self.covering("B24")
         self._hiv_key = hiv[0] if hiv else ""
         texts, labels, weights = _augmented(self.entries, self.codes)
-        self._term_texts, self._term_labels = _term_names(self.entries, self.terms, set(texts))
+        # the terms file names what the library's "outside" texts only say is not its own (脑炎)
+        named = {text for text, label in zip(texts, labels, strict=True) if label != OUTSIDE}
+        self._term_texts, self._term_labels = _term_names(self.entries, self.terms, named)
         self.classes = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.classes)}
         y = np.array([index[label] for label in labels])
@@ -949,6 +974,9 @@ class Normaliser:
                     best = scored[part]
             best = self._refined(best, [scored[part] for part in (*parts, *inside)])
             key, code = self.classes[best.index]
+            if _BURNS.match(code) and not _BURNED.search(folded):
+                # a body part named without fire, heat or a corrosive: not a burn ("断指再植")
+                best = best._replace(confidence=0.0)
             match = Match(key, code, round(min(max(best.confidence, 0.0), 1.0), 4), best.nearest)
             first = scored[lead] if lead else None
             others = [scored[r] for r in (*parts, *inside)]
@@ -983,7 +1011,7 @@ class Normaliser:
         surer = (lambda s: s.term_similarity >= match.confidence) if self.known(match) else (lambda s: True)
         if near(whole) and agrees(first) and surer(whole):
             chosen = whole
-        elif near(first) and not from_first and surer(first):
+        elif near(first) and surer(first):
             chosen = first
         elif not self.known(match):
             chosen = max((s for s in others if near(s)), key=lambda s: s.term_similarity, default=None)
@@ -996,17 +1024,15 @@ class Normaliser:
 
     def _refined(self, best: Scored, parts: list[Scored]) -> Scored:
         """A clause or aside that names a narrower illness inside the reading's entry says which one:
-        "孩子白血病复发了，是急淋" is the ALL, "中风了（脑梗）" the infarction."""
+        "孩子白血病复发了，是急淋" is the ALL, "中风了（脑梗）" the infarction, "先心 室缺" the VSD."""
         key, code = self.classes[best.index]
+        unspecified = code.endswith(".9")
         for part in parts:
             part_key, part_code = self.classes[part.index]
-            if (
-                part_key
-                and part_key != key
-                and part_code[:3] != code[:3]
-                and part.confidence >= self.threshold
-                and _covers(self._by_key[key], part_code)
-            ):
+            if not part_key or part_code[:3] == code[:3] or part.confidence < self.threshold:
+                continue
+            narrower = part_key != key and _covers(self._by_key[key], part_code)
+            if narrower or (part_key == key and unspecified and not _is_manifestation(part_code)):
                 return part._replace(confidence=max(best.confidence, part.confidence))
         return best
 

@@ -270,9 +270,7 @@ def check_risk(case: Case, ctx: Context) -> Outcome:
     )
     scored = ctx.risk_model.score(inputs)
     case.risk_score = scored.score
-    case.risk_factors = [
-        {"code": f.code, "words": f.words, "contribution": f.contribution} for f in scored.factors
-    ]
+    case.risk_factors = [{"code": f.code, "words": f.words, "contribution": f.contribution} for f in scored.factors]
     case.risk_model_version = scored.model_version
     words = "; ".join(f.words for f in scored.factors)  # never empty: at least NOTHING_UNUSUAL
     return Outcome(not scored.flagged, f"risk {scored.score}: {words}")

@@ -186,3 +186,21 @@ def test_a_consequence_or_a_state_yields_to_the_illness_named_beside_it(normalis
 def test_what_the_text_says_caused_a_condition_gives_its_code(normaliser, text, category):
     match = normaliser.match(text)
     assert match.category == category and normaliser.known(match), match
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("结肠癌术后，现在又扩散到肝上了", "C18"),  # a clause that says where it spread: the primary
+        ("大肠癌 造口术后", "C18"),  # the large intestine is the colon in WHO's index
+        ("CKD 5期 规律血透", "N18"),  # stage 5 is end-stage: uraemia
+        ("MDS 医生说怕转成白血病", "D46"),  # a feared transformation has not happened
+        ("骨髓增生异常综合征转成急性髓系白血病", "C92"),
+        ("孩子高烧抽搐 查出来是脑炎", "G04"),  # the terms file names what the library only knows is not its own
+        ("我爸大面积脑梗，昏迷", "I63"),  # "大面积" alone is not a burn
+        ("右手食指中指被机器切断 断指再植术后", "S68"),  # a hand without fire or heat is not a burn
+    ],
+)
+def test_spread_stage_and_transformation_words_and_burns_without_fire(normaliser, text, category):
+    match = normaliser.match(text)
+    assert match.category == category and normaliser.known(match), match
