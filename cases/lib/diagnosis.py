@@ -39,7 +39,6 @@ a text. Pure Python plus scikit-learn, opencc and pypinyin; no Django.
 from __future__ import annotations
 
 import copy
-import csv
 import functools
 import hashlib
 import itertools
@@ -407,39 +406,33 @@ def load_codes(entries: Sequence[disease_library.Entry], path: Path | str = CODE
     by_key = {entry.key: entry for entry in entries}
     rules = []
     seen: dict[tuple[str, str], str] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != CODES_COLUMNS:
-            raise disease_library.LibraryError(f"header must be {','.join(CODES_COLUMNS)}", path=path, row=1)
-        for raw in reader:
-            row = reader.line_num
+    for row, value in disease_library.data_rows(path, CODES_COLUMNS):
 
-            def fail(field: str, message: str, row: int = row) -> disease_library.LibraryError:
-                return disease_library.LibraryError(message, path=path, row=row, field=field)
+        def fail(field: str, message: str, row: int = row) -> disease_library.LibraryError:
+            return disease_library.LibraryError(message, path=path, row=row, field=field)
 
-            value = {c: (raw.get(c) or "").strip() for c in CODES_COLUMNS}
-            entry = by_key.get(value["key"])
-            if entry is None:
-                raise fail("key", f"no library entry {value['key']!r}")
-            code = value["code"]
-            if not _covers(entry, code):
-                raise fail("code", f"{code!r} is not among {entry.key}'s codes {'|'.join(entry.icd10)}")
-            split = disease_library._split
-            names = split(value["names"]) if value["names"] else ()
-            qualifiers = split(value["qualifiers"]) if value["qualifiers"] else ()
-            with_names = split(value["with"]) if value["with"] else ()
-            if not names and not qualifiers:
-                raise fail("names", "neither names nor qualifiers")
-            if qualifiers and not with_names:
-                raise fail("with", "qualifiers need names to go with")
-            for name in names + tuple(n for n in with_names if not n.startswith("@")):
-                if name not in entry.names():
-                    raise fail("names", f"{name!r} is not a name of {entry.key}")
-            for name in names:
-                if (entry.key, name) in seen and seen[(entry.key, name)] != code:
-                    raise fail("names", f"{name!r} already gives {seen[(entry.key, name)]}")
-                seen[(entry.key, name)] = code
-            rules.append(CodeRule(entry.key, code, names, qualifiers, with_names))
+        entry = by_key.get(value["key"])
+        if entry is None:
+            raise fail("key", f"no library entry {value['key']!r}")
+        code = value["code"]
+        if not _covers(entry, code):
+            raise fail("code", f"{code!r} is not among {entry.key}'s codes {'|'.join(entry.icd10)}")
+        split = disease_library._split
+        names = split(value["names"]) if value["names"] else ()
+        qualifiers = split(value["qualifiers"]) if value["qualifiers"] else ()
+        with_names = split(value["with"]) if value["with"] else ()
+        if not names and not qualifiers:
+            raise fail("names", "neither names nor qualifiers")
+        if qualifiers and not with_names:
+            raise fail("with", "qualifiers need names to go with")
+        for name in names + tuple(n for n in with_names if not n.startswith("@")):
+            if name not in entry.names():
+                raise fail("names", f"{name!r} is not a name of {entry.key}")
+        for name in names:
+            if (entry.key, name) in seen and seen[(entry.key, name)] != code:
+                raise fail("names", f"{name!r} already gives {seen[(entry.key, name)]}")
+            seen[(entry.key, name)] = code
+        rules.append(CodeRule(entry.key, code, names, qualifiers, with_names))
     for rule in rules:
         for ref in (n[1:] for n in rule.with_names if n.startswith("@")):
             if not any(r.key == rule.key and r.code == ref and r.names for r in rules):

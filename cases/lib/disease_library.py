@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -69,6 +69,26 @@ class LibraryError(ValueError):
         if field:
             where += f", field {field!r}"
         super().__init__(f"{where}: {message}")
+
+
+def data_rows(
+    path: Path, columns: Sequence[str], error: type[LibraryError] = LibraryError
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row of one of the project's CSV data files as (line, stripped values), after checking the
+    header names `columns` in order. A byte-order mark (Excel's "CSV UTF-8") is read as nothing;
+    a row with more values than columns stops the read."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = tuple(reader.fieldnames or ())
+        if header != tuple(columns):
+            missing = [c for c in columns if c not in header]
+            extra = [c for c in header if c not in columns]
+            detail = f"missing {missing}" if missing else f"unexpected {extra}" if extra else "columns out of order"
+            raise error(f"header must be {','.join(columns)} ({detail})", path=path, row=1, field="header")
+        for raw in reader:
+            if None in raw:
+                raise error("more values than columns", path=path, row=reader.line_num)
+            yield reader.line_num, {c: (raw.get(c) or "").strip() for c in columns}
 
 
 @dataclass(frozen=True)
@@ -145,7 +165,7 @@ def _parse_row(raw: dict[str, str], *, path: Path, row: int) -> Entry:
     def fail(field: str, message: str) -> LibraryError:
         return LibraryError(message, path=path, row=row, field=field)
 
-    value = {name: (raw.get(name) or "").strip() for name in COLUMNS}
+    value = raw
     for name in ("key", "icd10", "name_zh", "name_en", "lists", "unit", "source", "year", "confidence"):
         if not value[name]:
             raise fail(name, "is empty")
@@ -216,39 +236,28 @@ def load(path: Path | str = DEFAULT_PATH) -> list[Entry]:
     entries: list[Entry] = []
     rows_of_key: dict[str, int] = {}
     owner_of_name: dict[str, tuple[str, int]] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = tuple(reader.fieldnames or ())
-        if header != COLUMNS:
-            missing = [c for c in COLUMNS if c not in header]
-            extra = [c for c in header if c not in COLUMNS]
-            detail = f"missing {missing}" if missing else f"unexpected {extra}" if extra else "columns out of order"
-            raise LibraryError(f"header must be {','.join(COLUMNS)} ({detail})", path=path, row=1, field="header")
-        for raw in reader:
-            row = reader.line_num
-            if None in raw:
-                raise LibraryError("more values than columns", path=path, row=row)
-            entry = _parse_row(raw, path=path, row=row)
-            if entry.key in rows_of_key:
+    for row, raw in data_rows(path, COLUMNS):
+        entry = _parse_row(raw, path=path, row=row)
+        if entry.key in rows_of_key:
+            raise LibraryError(
+                f"duplicate key {entry.key!r} (first used in row {rows_of_key[entry.key]})",
+                path=path,
+                row=row,
+                field="key",
+            )
+        rows_of_key[entry.key] = row
+        for name in entry.names():
+            owner = owner_of_name.get(_fold(name))
+            if owner and owner[0] != entry.key:
+                field = "name_zh" if name == entry.name_zh else "synonyms_zh"
                 raise LibraryError(
-                    f"duplicate key {entry.key!r} (first used in row {rows_of_key[entry.key]})",
+                    f"{name!r} already names {owner[0]!r} (row {owner[1]}); a name must lead to one entry",
                     path=path,
                     row=row,
-                    field="key",
+                    field=field,
                 )
-            rows_of_key[entry.key] = row
-            for name in entry.names():
-                owner = owner_of_name.get(_fold(name))
-                if owner and owner[0] != entry.key:
-                    field = "name_zh" if name == entry.name_zh else "synonyms_zh"
-                    raise LibraryError(
-                        f"{name!r} already names {owner[0]!r} (row {owner[1]}); a name must lead to one entry",
-                        path=path,
-                        row=row,
-                        field=field,
-                    )
-                owner_of_name[_fold(name)] = (entry.key, row)
-            entries.append(entry)
+            owner_of_name[_fold(name)] = (entry.key, row)
+        entries.append(entry)
     if not entries:
         raise LibraryError("no entries", path=path)
     return entries

@@ -24,7 +24,6 @@ It returns a :class:`Reading` or None. The normaliser weighs it against its mode
 
 from __future__ import annotations
 
-import csv
 import functools
 import itertools
 import re
@@ -69,24 +68,17 @@ class Reading:
 def load_sites(path: Path | str = SITES_PATH) -> tuple[Site, ...]:
     path = Path(path)
     sites = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != SITES_COLUMNS:
-            raise SitesError(f"header must be {','.join(SITES_COLUMNS)}", path=path, row=1)
-        for raw in reader:
-            value = {c: (raw.get(c) or "").strip() for c in SITES_COLUMNS}
-            terms = tuple(t.strip().upper() for t in value["terms"].split("|") if t.strip())
-            if not terms:
-                raise SitesError("no term", path=path, row=reader.line_num, field="terms")
-            for behaviour in BEHAVIOURS:
-                code = value[behaviour]
-                if code and not icd10.is_who_code(code):
-                    raise SitesError(
-                        f"{code!r} is not a WHO ICD-10 code", path=path, row=reader.line_num, field=behaviour
-                    )
-            if not value["malignant"]:
-                raise SitesError("empty", path=path, row=reader.line_num, field="malignant")
-            sites.append(Site(value["site"], terms, *(value[b] for b in BEHAVIOURS)))
+    for row, value in disease_library.data_rows(path, SITES_COLUMNS, SitesError):
+        terms = tuple(t.strip().upper() for t in value["terms"].split("|") if t.strip())
+        if not terms:
+            raise SitesError("no term", path=path, row=row, field="terms")
+        for behaviour in BEHAVIOURS:
+            code = value[behaviour]
+            if code and not icd10.is_who_code(code):
+                raise SitesError(f"{code!r} is not a WHO ICD-10 code", path=path, row=row, field=behaviour)
+        if not value["malignant"]:
+            raise SitesError("empty", path=path, row=row, field="malignant")
+        sites.append(Site(value["site"], terms, *(value[b] for b in BEHAVIOURS)))
     return tuple(sites)
 
 

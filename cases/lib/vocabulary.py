@@ -13,7 +13,6 @@ on the library, has nothing as close: the code, with the library entry that cove
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,24 +37,19 @@ def load_terms(path: Path | str = TERMS_PATH) -> tuple[Term, ...]:
     path = Path(path)
     terms: list[Term] = []
     seen: dict[str, tuple[str, int]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != TERMS_COLUMNS:
-            raise TermsError(f"header must be {','.join(TERMS_COLUMNS)}", path=path, row=1)
-        for raw in reader:
-            row = reader.line_num
-            code = (raw.get("code") or "").strip()
-            if not icd10.is_who_code(code):
-                message = f"{code!r} is not a WHO ICD-10 code written as C88.0"
-                raise TermsError(message, path=path, row=row, field="code")
-            names = tuple(dict.fromkeys(n.strip() for n in (raw.get("names") or "").split("|") if n.strip()))
-            if not names:
-                raise TermsError("no name", path=path, row=row, field="names")
-            for name in names:
-                key = "".join(name.split()).casefold()
-                if key in seen and seen[key][0] != code:
-                    other, line = seen[key]
-                    raise TermsError(f"{name!r} already names {other} (row {line})", path=path, row=row, field="names")
-                seen[key] = (code, row)
-            terms.append(Term(code, names))
+    for row, raw in disease_library.data_rows(path, TERMS_COLUMNS, TermsError):
+        code = raw["code"]
+        if not icd10.is_who_code(code):
+            message = f"{code!r} is not a WHO ICD-10 code written as C88.0"
+            raise TermsError(message, path=path, row=row, field="code")
+        names = tuple(dict.fromkeys(n.strip() for n in raw["names"].split("|") if n.strip()))
+        if not names:
+            raise TermsError("no name", path=path, row=row, field="names")
+        for name in names:
+            key = "".join(name.split()).casefold()
+            if key in seen and seen[key][0] != code:
+                other, line = seen[key]
+                raise TermsError(f"{name!r} already names {other} (row {line})", path=path, row=row, field="names")
+            seen[key] = (code, row)
+        terms.append(Term(code, names))
     return tuple(terms)

@@ -31,6 +31,21 @@ def test_a_bad_terms_file_names_the_row_the_field_and_why(tmp_path, rows, messag
         vocabulary.load_terms(write(tmp_path, rows))
 
 
+def test_a_terms_file_saved_by_excel_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "terms.csv"
+    path.write_text("code,names\nP91.6,新生儿缺氧缺血性脑病|HIE\n", encoding="utf-8-sig")
+    assert vocabulary.load_terms(path) == (vocabulary.Term("P91.6", ("新生儿缺氧缺血性脑病", "HIE")),)
+
+
+def test_a_terms_file_with_other_columns_or_a_row_too_long_is_refused(tmp_path):
+    path = tmp_path / "terms.csv"
+    path.write_text("code,name\nP91.6,HIE\n", encoding="utf-8")
+    with pytest.raises(vocabulary.TermsError, match=r"row 1, field 'header': header must be code,names"):
+        vocabulary.load_terms(path)
+    with pytest.raises(vocabulary.TermsError, match=r"row 2: more values than columns"):
+        vocabulary.load_terms(write(tmp_path, "P91.6,HIE,extra\n"))
+
+
 def test_the_shipped_terms_load_and_reach_beyond_the_library():
     terms = vocabulary.load_terms()  # refuses a code that is not WHO's or a name under two codes
     entries = disease_library.default_entries()
