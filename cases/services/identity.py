@@ -258,9 +258,28 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
 
 
 def _cases_move(moves: list[tuple[int, int]]) -> None:
-    """Move cases to persons ((person_id, case_id) pairs), and the aid recorded on them with them."""
+    """Move cases to persons ((person_id, case_id) pairs), and the aid recorded on them with them.
+
+    Every case of a person that lost or gained one is left for verification again (its stamp is
+    cleared): the risk score counts the other applications of the same illness episode.
+    """
+    case_ids = [case_id for _, case_id in moves]
+    touched = {person_id for person_id, _ in moves}
+    for start in range(0, len(case_ids), MOVE_CHUNK):
+        chunk = case_ids[start : start + MOVE_CHUNK]
+        touched.update(Case.objects.filter(pk__in=chunk).values_list("person_id", flat=True))
     _execute_update(Case, ("person_id",), moves)
-    aid_follow_cases([case_id for _, case_id in moves])
+    aid_follow_cases(case_ids)
+    _verify_again(touched)
+
+
+def _verify_again(person_ids: Iterable[int | None]) -> None:
+    """Leave every case of these persons for the nightly run to verify again (its stamp cleared)."""
+    persons = sorted(p for p in set(person_ids) if p is not None)
+    for start in range(0, len(persons), MOVE_CHUNK):
+        Case.objects.filter(person_id__in=persons[start : start + MOVE_CHUNK]).exclude(verified_with="").update(
+            verified_with=""
+        )
 
 
 def aid_follow_cases(case_ids: list[int]) -> None:
@@ -533,6 +552,7 @@ def review_decide(*, review_id: int, verdict: str, user, reason: str) -> Identit
     review.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     affected = sorted({*persons, *Case.objects.filter(pk__in=[a.pk, b.pk]).values_list("person_id", flat=True)})
     need_refresh(person_ids=affected, reason=f"identity review {review.pk}: {verdict}")
+    _verify_again(affected)  # their risk scores count other applications
     for person_id in affected:
         person_drop_if_orphaned(person_id=person_id)
     for case, other in ((a, b), (b, a)):

@@ -1,4 +1,5 @@
-"""The nightly pipeline: verify pending cases, resolve identities, compute need, match.
+"""The nightly pipeline: verify pending cases, resolve identities, verify again the cases whose
+person changed, compute need, match.
 
 One run at a time, held by the database (a partial unique index on running runs). Each step
 is idempotent, so a run that died can simply be run again.
@@ -104,6 +105,8 @@ def nightly_run(*, trigger: str, progress: Callable[[str, int, int], None] | Non
     try:
         timed("verify", lambda: step_verify(progress=verify_progress), reports_progress=True)
         timed("resolve", step_resolve_identities)
+        # cases whose person gained or lost an application tonight: their risk counts it
+        timed("reverify", step_verify)
         with transaction.atomic():
             # Need and proposals are computed on one state: accepting an award locks its program,
             # so none can land between the need this run computes and the proposals it makes.

@@ -48,7 +48,7 @@ def test_the_worker_runs_the_nightly_pipeline_end_to_end_within_budgets_caps_and
     # then: the run succeeded and recorded what each step did
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.finished_at is not None
-    assert set(run.step_timings) == {"verify", "resolve", "need", "match", "prune"}
+    assert set(run.step_timings) == {"verify", "resolve", "reverify", "need", "match", "prune"}
     assert run.counts["verify.pending"] == run.counts["verify.stale_versions"] == 0
     assert run.counts["match.proposals"] == Proposal.objects.filter(run=run).count() > 0
     assert not Case.objects.filter(status=CaseStatus.PENDING).exists()

@@ -17,6 +17,7 @@ from cases.services.intake import aid_record, cases_create
 from cases.services.verification import case_verify
 from matching.models import Episode, MatchRun
 from matching.services.need import need_compute_all
+from matching.services.nightly import nightly_run
 from tests.factories import UserFactory, case_payload, id_number_for, submit
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,25 @@ def test_a_merge_joins_the_persons_recomputes_need_and_is_audited(review):
     assert {b.need, a.need} == {0, a.need} and (a.duplicate_of_id, b.duplicate_of_id).count(None) == 1
     events = CaseEvent.objects.filter(code="identity.merged")
     assert events.count() == 2 and all(e.actor == worker for e in events)
+
+
+def test_after_a_merge_the_nightly_run_scores_both_cases_again_with_the_other_application(review):
+    worker = UserFactory(is_staff=True)
+    pair = [review.case_a_id, review.case_b_id]
+    Case.objects.filter(pk=review.case_b_id).update(person=Person.objects.create(
+        name="张卫", birth_date=BIRTH, sex="M", province="41"))  # fmt: skip
+    for case in Case.objects.filter(pk__in=pair):
+        case_verify(case=case)
+    alone = dict(Case.objects.filter(pk__in=pair).values_list("pk", "risk_score"))
+
+    review_decide(review_id=review.pk, verdict="merged", user=worker, reason="same father on the phone")
+    assert set(Case.objects.filter(pk__in=pair).values_list("verified_with", flat=True)) == {""}
+    run = MatchRun.objects.get(pk=nightly_run(trigger="test").pk)
+
+    assert run.counts["verify.stale_versions"] >= 2
+    together = dict(Case.objects.filter(pk__in=pair).values_list("pk", "risk_score"))
+    assert all(together[pk] > alone[pk] for pk in pair), (alone, together)  # one illness, two channels
+    assert "" not in set(Case.objects.filter(pk__in=pair).values_list("verified_with", flat=True))
 
 
 def test_a_split_survives_the_nightly_regrouping(review):
