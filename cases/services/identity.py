@@ -258,23 +258,16 @@ def cases_resolve(*, case_ids: list[int]) -> dict[str, int]:
 
 
 def _cases_move(moves: list[tuple[int, int]]) -> None:
-    """Move cases to persons ((person_id, case_id) pairs), and the aid recorded on them with them.
-
-    Every case of a person that lost or gained one is left for verification again (its stamp is
-    cleared): the risk score counts the other applications of the same illness episode.
-    """
-    case_ids = [case_id for _, case_id in moves]
-    touched = {person_id for person_id, _ in moves}
-    for start in range(0, len(case_ids), MOVE_CHUNK):
-        chunk = case_ids[start : start + MOVE_CHUNK]
-        touched.update(Case.objects.filter(pk__in=chunk).values_list("person_id", flat=True))
+    """Move cases to persons ((person_id, case_id) pairs), and the aid recorded on them with them."""
     _execute_update(Case, ("person_id",), moves)
-    aid_follow_cases(case_ids)
-    _verify_again(touched)
+    aid_follow_cases([case_id for _, case_id in moves])
 
 
 def _verify_again(person_ids: Iterable[int | None]) -> None:
-    """Leave every case of these persons for the nightly run to verify again (its stamp cleared)."""
+    """Leave every case of these persons for the nightly run to verify again (its stamp cleared):
+    the risk score counts the other applications of the same illness episode. (A case joining a
+    person at intake needs none of this: it is the person's newer application, which the nightly
+    run looks for.)"""
     persons = sorted(p for p in set(person_ids) if p is not None)
     for start in range(0, len(persons), MOVE_CHUNK):
         Case.objects.filter(person_id__in=persons[start : start + MOVE_CHUNK]).exclude(verified_with="").update(
@@ -456,7 +449,9 @@ def _persons_apply(clusters: dict[int, int], rows: dict[int, dict]) -> tuple[int
                 _number_give(Person.objects.filter(pk=person_id), number)
         except IntegrityError:  # an intake meanwhile gave the number to another person: tomorrow's run settles it
             logger.warning("identity: number of person %s taken meanwhile; left for the next run", person_id)
+    touched = {person_id for person_id, _ in moves} | {rows[case_id]["person_id"] for _, case_id in moves}
     _cases_move(moves)
+    _verify_again(touched)
     if moves:
         # aid recorded by number on a person left without cases goes where most of its cases went
         successors: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
