@@ -168,6 +168,7 @@ _NOISE = [
 _EXTENT = re.compile(
     r"(?:总面积|体表面积|面积|TBSA)?\s*(?:\d+(?:\.\d+)?\s*%|百分之[零一二三四五六七八九十百\d]+)\s*(?:TBSA)?|TBSA"
 )
+_EXTENDED = "大面积"  # what fold() makes of an extent
 # Who writes and how: "我爸", "孩子得了", "医生说是", "查出来是".
 _WRITER = re.compile(
     r"(?:我的?|俺)?(?:爸爸?|妈妈?|父亲|母亲|老公|老婆|丈夫|妻子|爱人|儿子|女儿|孩子|宝宝|小孩|奶奶|爷爷|外婆|外公|"
@@ -307,7 +308,7 @@ def _translate(value: str) -> str:
     """fold() after the script is folded."""
     value = _CKD_FIVE.sub("尿毒症", value)
     value = _ENGLISH_STAGE.sub(" ", value)
-    value = _EXTENT.sub(" 大面积 ", value)
+    value = _EXTENT.sub(f" {_EXTENDED} ", value)
     value = _fab(value)
     value = _ENGLISH_WORD.sub(lambda m: _ENGLISH.get(m.group(), m.group()), value)
     return _CA.sub("癌", value)
@@ -1041,8 +1042,10 @@ class Normaliser:
         more regions, with no extent, is the "multiple regions" code the code rules give ("+"):
         "头面部、躯干、四肢多处烧伤" is T29."""
         regions = self._region_rules.get(match.key)
-        if regions is None or _EXTENT.search(folded):
+        if regions is None:
             return match
+        if _EXTENDED in folded:  # an extent is coded by extent (T31), however many regions are named
+            return Match(match.key, "T31", match.confidence, match.matched) if match.code[:3] == "T29" else match
         several, by_region, pattern = regions
         if match.code not in by_region.values():
             return match

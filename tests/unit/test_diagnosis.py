@@ -146,6 +146,7 @@ def test_hiv_disease_is_coded_by_what_it_resulted_in(normaliser, text, code):
         ("面部烧伤，行植皮手术", "T20"),  # 手术 is not the hand
         ("背部烧伤手术后", "T21"),  # nor is the 手 that removing "术后" would leave
         ("我哥工厂爆炸 全身80%烧伤", "T31"),  # an extent: coded by extent
+        ("头面部 躯干 四肢多处烧伤 面积30%", "T31"),  # however many regions are named
         ("MM R-ISS II 硼替佐米+来那度胺+地塞米松", "C90"),  # the staging and the regimen are noise
         ("骨髓增生异常综合征转化急性髓系白血病", "C92.0"),  # what it turned into
     ],
