@@ -24,6 +24,10 @@ then weighed against what the words say about a tumour's site and behaviour
 entry covers (子宫肌瘤: D25) comes back without an entry (``Match.key == ""``). Illnesses the library
 does not price are read from the names of ``cases/data/icd10_terms.csv`` (``cases/lib/vocabulary.py``)
 where one is clearly nearer than anything the library names: "早产儿视网膜病变 3期" is H35.1.
+Last, the code follows ICD-10's rules for what is coded: a consequence or a state (coma,
+paralysis, respiratory failure, a transplant) yields to the illness named beside it, and a
+condition the text says came from the perinatal period, from drinking or with a cleft palate
+takes its own code (a newborn's sepsis is P36, cirrhosis from drinking K70.3).
 
 The confidence (0-1) is the geometric mean of the model's probability for the winning ICD-10
 category and the text's cosine similarity (same features) to the nearest training text of that
@@ -974,15 +978,12 @@ class Normaliser:
             match = Match(key, code, round(min(max(best.confidence, 0.0), 1.0), 4), best.nearest)
             first = scored[lead] if lead else None
             others = [scored[r] for r in (*parts, *inside)]
-            from_first = first is not None and best.index == first.index
-            match = self._termed(match, scored[whole] if whole else None, first, others, from_first=from_first)
+            match = self._termed(match, scored[whole] if whole else None, first, others)
             match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
             out.append(self._weighed(neoplasm.read(folded), match))
         return out
 
-    def _termed(
-        self, match: Match, whole: Scored | None, first: Scored | None, others: list[Scored], *, from_first: bool
-    ) -> Match:
+    def _termed(self, match: Match, whole: Scored | None, first: Scored | None, others: list[Scored]) -> Match:
         """The terms file's nearest name where it is clearly nearer than anything the library names
         ("早产儿视网膜病变 3期" is H35.1, not premature birth), with the entry covering its code if any.
 
