@@ -229,7 +229,7 @@ _ENGLISH = {
     "POSITIVE": "", "NEGATIVE": "", "KAPPA": "", "LAMBDA": "", "ON-TREATMENT": "",
     "INFECTION": "感染", "MENINGITIS": "脑膜炎", "ENCEPHALITIS": "脑炎", "CRYPTOCOCCAL": "隐球菌",
     "PNEUMOCYSTIS": "肺孢子菌", "PNEUMONIA": "肺炎", "KAPOSI": "卡波西", "SEPSIS": "脓毒症", "SEPTIC": "脓毒症",
-    "SHOCK": "休克",
+    "SHOCK": "休克", "ALCOHOLIC": "酒精性", "ALCOHOL": "酒精",
     # clinical shorthand for a cancer by its organ, and for a bleed
     "HCC": "肝细胞癌", "NSCLC": "非小细胞肺癌", "SCLC": "小细胞肺癌", "LUAD": "肺腺癌", "LUSC": "肺鳞癌",
     "NPC": "鼻咽癌", "RCC": "肾细胞癌", "CCRCC": "肾透明细胞癌", "ICC": "肝内胆管癌", "PTC": "甲状腺乳头状癌",
@@ -731,7 +731,7 @@ _CONTEXTS = (
         },
     ),
     (
-        re.compile(r"酒精|喝酒|饮酒|酗酒|嗜酒|喝成|好酒|爱喝|白酒|ALCOHOL"),
+        re.compile(r"酒精|喝酒|饮酒|酗酒|嗜酒|喝成|好酒|爱喝|白酒"),
         {"K74": "K70.3", "K72": "K70.4", "K76": "K70.0", "K75": "K70.1", "K86": "K86.0", "I42": "I42.6"},
     ),
     (re.compile(r"腭裂|[颚腭][^，,。;；]{0,3}裂"), {"Q36": "Q37.9"}),  # "兔唇，上颚也裂开了": lip and palate
@@ -898,8 +898,9 @@ class Normaliser:
 
     def match_many(self, texts: Iterable[str]) -> list[Match | None]:
         texts = list(texts)
-        matches = self._underlying(texts, self._read_many(texts))
-        return [self._in_context(fold(t), m) for t, m in zip(texts, matches, strict=True)]
+        folded, matches = self._read_many(texts)
+        matches = self._underlying(texts, matches)
+        return [self._in_context(f, m) for f, m in zip(folded, matches, strict=True)]
 
     def _in_context(self, folded: str, match: Match | None) -> Match | None:
         """The code a condition takes from what the text says caused it (_CONTEXTS)."""
@@ -928,21 +929,22 @@ class Normaliser:
         if not asked:
             return matches
         flat = list(dict.fromkeys(c for clauses in asked.values() for c in clauses))
-        read = dict(zip(flat, self._read_many(flat), strict=True))
+        read = dict(zip(flat, self._read_many(flat)[1], strict=True))
         # the text without its manifestation clauses, read whole: "车祸，颅脑损伤，昏迷" is the injury
         rest = {
             i: "，".join(c for c in clauses if read[c] is None or not _is_manifestation(read[c].code))
             for i, clauses in asked.items()
         }
         rest = {i: text for i, text in rest.items() if text and text != "，".join(asked[i])}
-        again = dict(zip(rest, self._read_many(list(rest.values())), strict=True))
+        again = dict(zip(rest, self._read_many(list(rest.values()))[1], strict=True))
         out = list(matches)
         for i, illness in again.items():
             if self.known(illness) and not _is_manifestation(illness.code):
                 out[i] = illness
         return out
 
-    def _read_many(self, texts: list[str]) -> list[Match | None]:
+    def _read_many(self, texts: list[str]) -> tuple[list[str], list[Match | None]]:
+        """Each text folded (for the rules read after it), and its reading."""
         read = [readings(self.known_latin(t)) for t in texts]
         flat = list(dict.fromkeys(r for _, whole, parts, inside, _ in read for r in (whole, *parts, *inside) if r))
         scored = dict(zip(flat, self._score(flat), strict=True)) if flat else {}
@@ -981,7 +983,7 @@ class Normaliser:
             match = self._termed(match, scored[whole] if whole else None, first, others)
             match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
             out.append(self._weighed(neoplasm.read(folded), match))
-        return out
+        return [folded for folded, *_ in read], out
 
     def _termed(self, match: Match, whole: Scored | None, first: Scored | None, others: list[Scored]) -> Match:
         """The terms file's nearest name where it is clearly nearer than anything the library names

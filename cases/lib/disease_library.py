@@ -161,11 +161,12 @@ def _fold(name: str) -> str:
     return name.strip().casefold()
 
 
-def _parse_row(raw: dict[str, str], *, path: Path, row: int) -> Entry:
+def _parse_row(value: dict[str, str], *, path: Path, row: int) -> Entry:
+    """One row's stripped values (data_rows) to an entry, or the first field that is wrong."""
+
     def fail(field: str, message: str) -> LibraryError:
         return LibraryError(message, path=path, row=row, field=field)
 
-    value = raw
     for name in ("key", "icd10", "name_zh", "name_en", "lists", "unit", "source", "year", "confidence"):
         if not value[name]:
             raise fail(name, "is empty")

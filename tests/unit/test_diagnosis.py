@@ -179,6 +179,7 @@ def test_a_consequence_or_a_state_yields_to_the_illness_named_beside_it(normalis
         ("孩子5岁 败血症", "A41"),
         ("宝宝刚出生 颅内出血", "P52"),
         ("我爸喝酒喝成肝硬化了", "K70"),  # from drinking: alcoholic
+        ("alcoholic liver cirrhosis, Child-Pugh C", "K70"),
         ("乙肝肝硬化 失代偿期", "K74"),
         ("儿子是兔唇 上腭也裂了", "Q37"),  # lip and palate
         ("唇裂修复术后", "Q36"),
