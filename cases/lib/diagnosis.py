@@ -67,6 +67,7 @@ CLAUSE_MARGIN = 0.15
 RULE_CONFIDENCE = 0.9  # a site and a behaviour named in words (cases/lib/neoplasm.py)
 TERM_MINIMUM = 0.7  # a name of cases/data/icd10_terms.csv must be at least this similar to be read
 TERM_MARGIN = 0.05  # … and this much closer than the library's nearest text (chosen on the dev halves)
+NAMED_CONFIDENCE = 0.6  # a name of the library or the terms file written out whole in an unsure text
 SOUND_WEIGHT = 1.0
 CODES_PATH = Path(__file__).resolve().parent.parent / "data" / "diagnosis_codes.csv"
 CODES_COLUMNS = ("key", "code", "names", "qualifiers", "with")
@@ -319,6 +320,7 @@ def _translate(value: str) -> str:
 
 
 _LATIN_WORD = re.compile(r"[A-Z][A-Z0-9]*")
+_WORDLIKE = re.compile(r"[A-Za-z0-9]")
 _ANY_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 # Latin that always says something: a stage in Roman numerals, a FAB type, "肺Ca", a single letter (血友病A)
 _LATIN_KEPT = re.compile(r"[IVX]+|M[0-7][AB]?|CA|AI|[A-Z]")
@@ -364,9 +366,11 @@ def _cleaned(parts: Iterable[str]) -> list[str]:
 
 
 _SPREAD = re.compile(r"转移|扩散")
+# a clause that says what may come ("以后可能会脑瘫", "怕转成白血病"): not what is treated
+_FEARED = re.compile(r"(?:以后|将来|今后|长大)(?:可能|也许|或许|会)|可能会|会不会|(?<!可)怕|担心|万一|以免|避免")
 # Burns and corrosions (T20-T32) are read only from a text that says what burned
 _BURNS = re.compile(r"T2\d|T3[0-2]")
-_BURNED = re.compile(r"烧|烫|灼|火|焚|焦|炸|电击|电伤|酸|碱|沸|开水|热水|热油|热汤|蒸汽|石灰")
+_BURNED = re.compile(r"烧|烫|灼|火|焚|焦|炸|电击|电伤|酸|碱|沸|开水|热水|热油|热汤|蒸汽|石灰|热压|热力|高温|铁水|钢水|沥青|熔")
 # A clause that says it is the diagnosis: "孩子出生时窒息，诊断新生儿缺氧缺血性脑病" is the second one.
 _DIAGNOSED = re.compile(r"诊断|确诊|查出|检查出|(?:医生|大夫)说|活检|病理|说是|得了|患了|患有")
 
@@ -379,8 +383,9 @@ def readings(text: str) -> tuple[str, str, list[str], list[str], str]:
     folded = _translate(script)
     raw = _CLAUSES.split(script)
     # a clause that only says where it spread names a secondary site: the primary is coded
-    # ("大肠癌做了手术，现在又转移到肺"); the sites reader still sees the whole text
-    primary = [clause for clause in raw if clause.strip() and not _SPREAD.search(clause)]
+    # ("大肠癌做了手术，现在又转移到肺"); one that says what is feared is not read either; the sites
+    # reader still sees the whole text
+    primary = [clause for clause in raw if clause.strip() and not _SPREAD.search(clause) and not _FEARED.search(clause)]
     if primary and len(primary) < len([clause for clause in raw if clause.strip()]):
         raw = primary
         whole = _strip(_translate("，".join(primary)))
@@ -492,6 +497,21 @@ _SEQUELA_OF = {
     "subarachnoid_haemorrhage": "I69.0",
     "stroke": "I69.4",
 }
+# The late effect of an injury, a burn or a poisoning (WHO T90-T98), by the code of the injury read
+_INJURY_LATE = tuple(
+    (re.compile(pattern), code)
+    for pattern, code in (
+        (r"S02", "T90.2"), (r"S04", "T90.3"), (r"S05", "T90.4"), (r"S06", "T90.5"), (r"S0", "T90.8"),
+        (r"S[123]4|T09\.3", "T91.3"), (r"S12|S22\.0|S32\.0", "T91.1"), (r"S22|S32", "T91.2"),
+        (r"S2[67]", "T91.4"), (r"S3[67]", "T91.5"), (r"S[123]", "T91.8"),
+        (r"S[45]2", "T92.1"), (r"S62", "T92.2"), (r"S[456]8", "T92.6"), (r"S[456]", "T92.8"),
+        (r"S72", "T93.1"), (r"S[89]2", "T93.2"), (r"S[789]8", "T93.6"), (r"S[789]", "T93.8"),
+        (r"T0[0-7]", "T94.0"), (r"T20", "T95.0"), (r"T21", "T95.1"), (r"T2[23]", "T95.2"), (r"T2[45]", "T95.3"),
+        (r"T3[12]", "T95.4"), (r"T2", "T95.8"), (r"T(?:3[6-9]|4\d|50)", "T96"), (r"T(?:5\d|6[0-5])", "T97"),
+    )
+)  # fmt: skip
+# "后遗症" said of what happened, not feared ("怕留下后遗症", "可能会有后遗症")
+_AFTER_EFFECT = re.compile(r"^(?!.*(?:怕|担心|可能|会|避免|以免|防止|预防)).*后遗症")
 # HIV disease is coded by what it resulted in (B20 infections, B21 tumours), B24 when nothing is said
 _HIV_ITSELF = re.compile(r"HIV感染|艾滋病?病毒感染|人类免疫缺陷病毒感染|HIV|AIDS|艾滋病?")
 _HIV_NEGATIVE = re.compile(r"(?:HIV|AIDS|艾滋病?)[^，,；;]{0,4}(?:阴性|[(（]?[-－][)）]?|未见|排除)")
@@ -679,6 +699,29 @@ def _term_names(entries, terms: Sequence[vocabulary.Term], known: set[str]) -> t
     return list(texts), list(texts.values())
 
 
+def _named_index(entries, rules, terms: Sequence[vocabulary.Term], term_texts: list[str],
+                 term_labels: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:  # fmt: skip
+    """Every name of the library and the terms file with its (entry, code), cleaned and as written
+    (folded, no separators: "湿疹血小板减少伴免疫缺陷综合征" keeps the 伴 clause that cleaning drops);
+    a name two codes share names neither. Latin names shorter than three letters are left out (MM,
+    HF): inside a text they are as often something else."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for name in training_names(entries, rules):
+        for form in (clean(name.text), _SEPARATORS.sub("", fold(name.text))):
+            found.setdefault(form, set()).add((name.key, name.code))
+    for text, label in zip(term_texts, term_labels, strict=True):
+        found.setdefault(text, set()).add(label)
+    for term in terms:
+        covering = disease_library.find_all_by_code(entries, term.code)
+        for name in term.names:
+            found.setdefault(_SEPARATORS.sub("", fold(name)), set()).add((covering[0].key if covering else "", term.code))
+    return {
+        text: next(iter(labels))
+        for text, labels in found.items()
+        if len(labels) == 1 and len(text) > 1 and not re.fullmatch(r"[A-Z0-9]{1,2}", text)
+    }
+
+
 def _terms_latin(terms: Sequence[vocabulary.Term]) -> frozenset[str]:
     """Latin the terms file names by, kept when a text is read: abbreviations (HLH, PNH, ROP) and the
     Latin inside Chinese names (抗NMDA受体脑炎, IgA肾病); not the words of English names ("disease"),
@@ -733,6 +776,10 @@ _CONTEXTS = (
     (
         re.compile(r"酒精|喝酒|饮酒|酗酒|嗜酒|喝成|好酒|爱喝|白酒"),
         {"K74": "K70.3", "K72": "K70.4", "K76": "K70.0", "K75": "K70.1", "K86": "K86.0", "I42": "I42.6"},
+    ),
+    (  # mitral and aortic valves both named: multiple valve disease (WHO index: I08 whatever the origin)
+        re.compile(r"(?:二尖瓣|二狭|二闭).*(?:主动脉瓣|主狭|主闭)|(?:主动脉瓣|主狭|主闭).*(?:二尖瓣|二狭|二闭)|双瓣|联合瓣膜"),
+        {"I05": "I08.0", "I06": "I08.0", "I09": "I08.0", "I34": "I08.0", "I35": "I08.0", "Z95": "I08.0"},
     ),
     (re.compile(r"腭裂|[颚腭][^，,。;；]{0,3}裂"), {"Q36": "Q37.9"}),  # "兔唇，上颚也裂开了": lip and palate
     (re.compile(r"唇裂|兔唇|豁嘴|豁唇"), {"Q35": "Q37.9"}),
@@ -789,6 +836,16 @@ class Normaliser:
         # the terms file names what the library's "outside" texts only say is not its own (脑炎)
         named = {text for text, label in zip(texts, labels, strict=True) if label != OUTSIDE}
         self._term_texts, self._term_labels = _term_names(self.entries, self.terms, named)
+        self._names = _named_index(self.entries, self.codes, self.terms, self._term_texts, self._term_labels)
+        self._longest = max(map(len, self._names), default=0)
+        by_sound: dict[tuple[str, ...], set[str]] = {}
+        for name in self._names:
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,}", name):
+                by_sound.setdefault(tuple(map(sounds.syllable, name)), set()).add(name)
+        # a sound two codes' names share spells neither
+        self._by_sound = {
+            sound: next(iter(names)) for sound, names in by_sound.items() if len({self._names[n] for n in names}) == 1
+        }
         self.classes = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.classes)}
         y = np.array([index[label] for label in labels])
@@ -982,8 +1039,61 @@ class Normaliser:
             others = [scored[r] for r in (*parts, *inside)]
             match = self._termed(match, scored[whole] if whole else None, first, others)
             match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
-            out.append(self._weighed(neoplasm.read(folded), match))
+            match = self._weighed(neoplasm.read(folded), match)
+            out.append(self._spelt_out(match, list(dict.fromkeys((lead, *parts, *inside, whole, _SEPARATORS.sub("|", folded))))))
         return [folded for folded, *_ in read], out
+
+    def _written(self, cleaned: str) -> list[tuple[int, int, str]]:
+        """The names of the library and the terms file written out whole in a cleaned text, none
+        inside a longer one, as (start, end, name); a Latin name only as a word of its own."""
+        found = []
+        for start in range(len(cleaned) - 1):
+            for end in range(min(len(cleaned), start + self._longest), start + 1, -1):
+                name = cleaned[start:end]
+                if name in self._names and not (
+                    (start and _WORDLIKE.match(cleaned[start - 1]) and _WORDLIKE.match(name[0]))
+                    or (end < len(cleaned) and _WORDLIKE.match(cleaned[end]) and _WORDLIKE.match(name[-1]))
+                ):
+                    found.append((start, end, name))
+                    break
+        return [(a, b, name) for a, b, name in found if not any(c <= a and b <= d and d - c > b - a for c, d, _ in found)]
+
+    def _spelt_out(self, match: Match | None, texts: list[str]) -> Match | None:
+        """An unsure reading yields to a name written out whole ("我老公是慢性乙肝，大三阳" holds 乙肝):
+        the longest, from the first clause that holds one of that length."""
+        if match is None:
+            return match
+        found = [(b - a, -order, name) for order, text in enumerate(texts) if text for a, b, name in self._written(text)]
+        if self.known(match):
+            # the name read is part of a longer one written out ("湿疹血小板减少伴免疫缺陷综合征" holds 血小板减少)
+            longer = [f for f in found if match.matched in f[2] and len(f[2]) > len(match.matched)
+                      and self._names[f[2]][1][:3] != match.category]  # fmt: skip
+            if not longer:
+                return match
+            name = max(longer)[2]
+            key, code = self._names[name]
+            return Match(key, code, match.confidence, name)
+        if not found:
+            # … or spelt by sound, half its characters right ("孩子有颠痫" is 癫痫)
+            found = [(b - a, -order, name) for order, text in enumerate(texts) if text for a, b, name in self._sounded(text)]
+        if not found:
+            return match
+        name = max(found)[2]
+        key, code = self._names[name]
+        return Match(key, code, NAMED_CONFIDENCE, name)
+
+    def _sounded(self, cleaned: str) -> list[tuple[int, int, str]]:
+        """The Chinese names of at least two characters that a text spells by sound, with at least
+        half their characters as written, the longest at each place: (start, end, name)."""
+        spoken = [sounds.syllable(char) for char in cleaned]
+        found = []
+        for start in range(len(cleaned) - 1):
+            for end in range(min(len(cleaned), start + self._longest), start + 1, -1):
+                name = self._by_sound.get(tuple(spoken[start:end]))
+                if name and 2 * sum(a == b for a, b in zip(name, cleaned[start:end], strict=True)) >= len(name):
+                    found.append((start, end, name))
+                    break
+        return found
 
     def _termed(self, match: Match, whole: Scored | None, first: Scored | None, others: list[Scored]) -> Match:
         """The terms file's nearest name where it is clearly nearer than anything the library names
@@ -1034,7 +1144,14 @@ class Normaliser:
         return best
 
     def _sequela(self, folded: str, match: Match) -> Match:
-        """A stroke written with "后遗症" or "陈旧性" anywhere is its late effect (I69), not the stroke."""
+        """A stroke written with "后遗症" or "陈旧性" anywhere is its late effect (I69), not the stroke;
+        an injury, a burn or a poisoning with "后遗症" its late effect (T90-T98: "胸髓损伤后遗症 截瘫" is
+        T91.3)."""
+        if match.code[0] in "ST" and any(_AFTER_EFFECT.search(c) for c in _CLAUSES.split(folded)):
+            late = next((code for pattern, code in _INJURY_LATE if pattern.match(match.code)), None)
+            if late:
+                covering = self.covering(late)
+                return Match(covering[0] if covering else "", late, match.confidence, match.matched)
         sequela = _SEQUELA_OF.get(match.key) or (_SEQUELA_OF["stroke"] if match.category in _STROKES else None)
         if not sequela or SEQUELA_KEY not in self._by_key or not _LATE.search(folded):
             return match

@@ -102,6 +102,17 @@ _NOT_SITES = re.compile(
     r"乳头状|尿路上皮|移行细胞|鳞状上皮|腺上皮|基底节区?|骨髓|小叶(?=癌)|导管(?=[内原]?[^管]{0,2}癌)|"
     r"神经内分泌|淋巴管|血管(?=肉瘤|瘤)|印戒细胞|脑膜(?=炎)|头颈部?|全身|多处|多发|软?骨(?=肉瘤)|子宫内膜样|肝样|肠型"
 )
+_OVARY = re.compile(r"卵巢|输卵管")
+
+
+def _masked(word: str, folded: str) -> str:
+    """A word that is not a site, hidden; endometrioid (子宫内膜样) names the endometrium unless an ovary
+    or a tube is named: "子宫内膜样腺癌 全子宫切除术后" is C54.1, "卵巢子宫内膜样癌" C56."""
+    if word == "子宫内膜样" and not _OVARY.search(folded):
+        return "子宫内膜#"
+    return "#" * len(word)
+
+
 # Type words that decide the code themselves (the library's entries name them): left to the model.
 _TYPES = re.compile(
     r"白血|淋巴瘤|淋巴组织|霍奇金|骨髓瘤|浆细胞|母细胞瘤|黑色?素瘤|胶质|星形细胞|少突|室管膜|髓母|组织细胞|"
@@ -155,7 +166,7 @@ def read(folded: str) -> Reading | None:
     folded = _sound_repaired(folded)
     # words the English put apart: "INTRAHEPATIC CHOLANGIOCARCINOMA" folds to "肝内 胆管癌"
     folded = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", folded)
-    masked = _NOT_SITES.sub(lambda m: "#" * len(m.group()), folded)
+    masked = _NOT_SITES.sub(lambda m: _masked(m.group(), folded), folded)
     sites = []  # (start, end, site, is_spread)
     for found in pattern.finditer(masked):
         start, end = found.span()

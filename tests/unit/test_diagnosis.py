@@ -206,3 +206,23 @@ def test_what_the_text_says_caused_a_condition_gives_its_code(normaliser, text, 
 def test_spread_stage_and_transformation_words_and_burns_without_fire(normaliser, text, category):
     match = normaliser.match(text)
     assert match.category == category and normaliser.known(match), match
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("我婆婆是多囊肾，这两年肌酐越来越高", "Q61"),  # a name written out whole in an unsure text
+        ("我爸有慢性乙肝，一直在吃恩替卡韦", "B18"),
+        ("孩子得了颠痫，吃药也控制不住", "G40"),  # … or spelt by sound, half its characters right
+        ("基因检测确诊湿疹血小板减少伴免疫缺陷综合征，等移植", "D82"),  # the longer name holding the one read
+        ("重型颅脑损伤后遗症 长期卧床", "T90"),  # an injury's late effect
+        ("腰椎骨折后遗症", "T91"),
+        ("孩子脑膜炎，医生说以后可能会脑瘫", "G03"),  # what may come is not what is treated
+        ("风湿性心脏病 二尖瓣狭窄并主动脉瓣关闭不全", "I08"),  # two valves
+        ("子宫内膜样腺癌 IIIC期 术后化疗", "C54"),  # endometrioid: the endometrium
+        ("卵巢子宫内膜样癌 术后", "C56"),  # … unless the ovary is named
+    ],
+)
+def test_names_written_out_late_effects_feared_clauses_valves_and_endometrioid(normaliser, text, category):
+    match = normaliser.match(text)
+    assert match.category == category and normaliser.known(match), match
