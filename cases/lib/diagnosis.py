@@ -370,7 +370,9 @@ _SPREAD = re.compile(r"转移|扩散")
 _FEARED = re.compile(r"(?:以后|将来|今后|长大)(?:可能|也许|或许|会)|可能会|会不会|(?<!可)怕|担心|万一|以免|避免")
 # Burns and corrosions (T20-T32) are read only from a text that says what burned
 _BURNS = re.compile(r"T2\d|T3[0-2]")
-_BURNED = re.compile(r"烧|烫|灼|火|焚|焦|炸|电击|电伤|酸|碱|沸|开水|热水|热油|热汤|蒸汽|石灰|热压|热力|高温|铁水|钢水|沥青|熔")
+_BURNED = re.compile(
+    r"烧|烫|灼|火|焚|焦|炸|电击|电伤|酸|碱|沸|开水|热水|热油|热汤|蒸汽|石灰|热压|热力|高温|铁水|钢水|沥青|熔"
+)
 # A clause that says it is the diagnosis: "孩子出生时窒息，诊断新生儿缺氧缺血性脑病" is the second one.
 _DIAGNOSED = re.compile(r"诊断|确诊|查出|检查出|(?:医生|大夫)说|活检|病理|说是|得了|患了|患有")
 
@@ -713,8 +715,9 @@ def _named_index(entries, rules, terms: Sequence[vocabulary.Term], term_texts: l
         found.setdefault(text, set()).add(label)
     for term in terms:
         covering = disease_library.find_all_by_code(entries, term.code)
+        label = (covering[0].key if covering else "", term.code)
         for name in term.names:
-            found.setdefault(_SEPARATORS.sub("", fold(name)), set()).add((covering[0].key if covering else "", term.code))
+            found.setdefault(_SEPARATORS.sub("", fold(name)), set()).add(label)
     return {
         text: next(iter(labels))
         for text, labels in found.items()
@@ -1040,7 +1043,8 @@ class Normaliser:
             match = self._termed(match, scored[whole] if whole else None, first, others)
             match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
             match = self._weighed(neoplasm.read(folded), match)
-            out.append(self._spelt_out(match, list(dict.fromkeys((lead, *parts, *inside, whole, _SEPARATORS.sub("|", folded))))))
+            written = (lead, *parts, *inside, whole, _SEPARATORS.sub("|", folded))  # the last: as written
+            out.append(self._spelt_out(match, [text for text in dict.fromkeys(written) if text]))
         return [folded for folded, *_ in read], out
 
     def _written(self, cleaned: str) -> list[tuple[int, int, str]]:
@@ -1056,31 +1060,34 @@ class Normaliser:
                 ):
                     found.append((start, end, name))
                     break
-        return [(a, b, name) for a, b, name in found if not any(c <= a and b <= d and d - c > b - a for c, d, _ in found)]
+        inside_longer = {(a, b) for a, b, _ in found for c, d, _ in found if c <= a and b <= d and d - c > b - a}
+        return [(a, b, name) for a, b, name in found if (a, b) not in inside_longer]
 
     def _spelt_out(self, match: Match | None, texts: list[str]) -> Match | None:
-        """An unsure reading yields to a name written out whole ("我老公是慢性乙肝，大三阳" holds 乙肝):
-        the longest, from the first clause that holds one of that length."""
+        """An unsure reading yields to a name written out whole ("我老公是慢性乙肝，大三阳" holds 乙肝),
+        else to one spelt by sound, half its characters right ("孩子有颠痫" is 癫痫): the longest, from
+        the first text that holds one of that length. A sure reading yields to a longer written name
+        that holds the one read ("湿疹血小板减少伴免疫缺陷综合征" holds 血小板减少)."""
         if match is None:
             return match
-        found = [(b - a, -order, name) for order, text in enumerate(texts) if text for a, b, name in self._written(text)]
+
+        def ranked(finder) -> list[tuple[int, int, str]]:  # (length, earlier text first, name)
+            return [(b - a, -order, name) for order, text in enumerate(texts) for a, b, name in finder(text)]
+
+        found = ranked(self._written)
         if self.known(match):
-            # the name read is part of a longer one written out ("湿疹血小板减少伴免疫缺陷综合征" holds 血小板减少)
-            longer = [f for f in found if match.matched in f[2] and len(f[2]) > len(match.matched)
-                      and self._names[f[2]][1][:3] != match.category]  # fmt: skip
-            if not longer:
-                return match
-            name = max(longer)[2]
-            key, code = self._names[name]
-            return Match(key, code, match.confidence, name)
-        if not found:
-            # … or spelt by sound, half its characters right ("孩子有颠痫" is 癫痫)
-            found = [(b - a, -order, name) for order, text in enumerate(texts) if text for a, b, name in self._sounded(text)]
+            found = [(length, order, name) for length, order, name in found
+                     if match.matched in name and len(name) > len(match.matched)
+                     and self._names[name][1][:3] != match.category]  # fmt: skip
+            confidence = match.confidence
+        else:
+            found = found or ranked(self._sounded)
+            confidence = NAMED_CONFIDENCE
         if not found:
             return match
         name = max(found)[2]
         key, code = self._names[name]
-        return Match(key, code, NAMED_CONFIDENCE, name)
+        return Match(key, code, confidence, name)
 
     def _sounded(self, cleaned: str) -> list[tuple[int, int, str]]:
         """The Chinese names of at least two characters that a text spells by sound, with at least
