@@ -120,7 +120,7 @@ def main() -> None:
     parser.add_argument("--half", choices=("dev", "test", "all"), default="all",
                         help="dev: the half looked at while improving; test: the other half")  # fmt: skip
     parser.add_argument("--set", choices=tuple(SETS), default="eval",
-                        help="eval: eval_set.csv; fresh, blind, panel, ward and route: the sets of that name, "
+                        help="eval: eval_set.csv; fresh, blind, panel, ward, route and intake: the sets of that name, "
                              "each written blind afterwards by other hands")  # fmt: skip
     parser.add_argument("--chart", type=Path, help="write an SVG bar chart of accuracy per half and writer")
     args = parser.parse_args()
