@@ -753,7 +753,7 @@ def _region_rules(rules: Sequence[CodeRule]) -> dict[str, tuple[str, dict[str, s
 # paralysis (G81-G83), cardiac arrest and heart failure (I46, I50), ARDS and respiratory failure
 # (J80, J96), liver failure (K72), gastrointestinal bleeding (K92), disseminated intravascular
 # coagulation (D65); and multiple injuries unspecified (T07, "车祸") beside a named injury.
-_MANIFESTATIONS = re.compile(r"[RZ]|G8[123]|I46|I50|J80|J96|K72|K92|D65|T07")
+_MANIFESTATIONS = re.compile(r"[RZ]|G8[123]|I46|I50|J80|J9[016]|K72|K92|D65|T07")
 
 
 def _is_manifestation(code: str) -> bool:
