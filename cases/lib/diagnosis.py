@@ -840,7 +840,10 @@ class Normaliser:
         named = {text for text, label in zip(texts, labels, strict=True) if label != OUTSIDE}
         self._term_texts, self._term_labels = _term_names(self.entries, self.terms, named)
         self._names = _named_index(self.entries, self.codes, self.terms, self._term_texts, self._term_labels)
-        self._longest = max(map(len, self._names), default=0)
+        self._longest: dict[str, int] = {}  # per first character (first syllable), the longest name
+        for name in self._names:
+            for first in (name[0], sounds.syllable(name[0])):
+                self._longest[first] = max(self._longest.get(first, 0), len(name))
         by_sound: dict[tuple[str, ...], set[str]] = {}
         for name in self._names:
             if re.fullmatch(r"[\u4e00-\u9fff]{2,}", name):
@@ -1041,6 +1044,8 @@ class Normaliser:
             first = scored[lead] if lead else None
             others = [scored[r] for r in (*parts, *inside)]
             match = self._termed(match, scored[whole] if whole else None, first, others)
+            if _BURNS.match(match.code) and not _BURNED.search(folded):  # the terms file's burns likewise
+                match = Match(match.key, match.code, 0.0, match.matched)
             match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
             match = self._weighed(neoplasm.read(folded), match)
             written = (lead, *parts, *inside, whole, _SEPARATORS.sub("|", folded))  # the last: as written
@@ -1052,7 +1057,7 @@ class Normaliser:
         inside a longer one, as (start, end, name); a Latin name only as a word of its own."""
         found = []
         for start in range(len(cleaned) - 1):
-            for end in range(min(len(cleaned), start + self._longest), start + 1, -1):
+            for end in range(min(len(cleaned), start + self._longest.get(cleaned[start], 0)), start + 1, -1):
                 name = cleaned[start:end]
                 if name in self._names and not (
                     (start and _WORDLIKE.match(cleaned[start - 1]) and _WORDLIKE.match(name[0]))
@@ -1095,7 +1100,7 @@ class Normaliser:
         spoken = [sounds.syllable(char) for char in cleaned]
         found = []
         for start in range(len(cleaned) - 1):
-            for end in range(min(len(cleaned), start + self._longest), start + 1, -1):
+            for end in range(min(len(cleaned), start + self._longest.get(spoken[start], 0)), start + 1, -1):
                 name = self._by_sound.get(tuple(spoken[start:end]))
                 if name and 2 * sum(a == b for a, b in zip(name, cleaned[start:end], strict=True)) >= len(name):
                     found.append((start, end, name))

@@ -117,7 +117,7 @@ def test_the_normaliser_is_built_once_per_library(normaliser):
     assert library_normaliser() is normaliser
     stricter = library_normaliser(threshold=0.9)
     assert stricter.classes is normaliser.classes  # the same model, another threshold
-    match = normaliser.match("老人家脑子里出血了")  # a family's words: likely, not sure
+    match = normaliser.match("我爸脑子里出血了")  # a family's words: likely, not sure
     assert DEFAULT_THRESHOLD <= match.confidence < 0.9, match
     assert normaliser.known(match) and not stricter.known(match)
 
