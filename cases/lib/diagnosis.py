@@ -24,10 +24,15 @@ then weighed against what the words say about a tumour's site and behaviour
 entry covers (子宫肌瘤: D25) comes back without an entry (``Match.key == ""``). Illnesses the library
 does not price are read from the names of ``cases/data/icd10_terms.csv`` (``cases/lib/vocabulary.py``)
 where one is clearly nearer than anything the library names: "早产儿视网膜病变 3期" is H35.1.
-Last, the code follows ICD-10's rules for what is coded: a consequence or a state (coma,
-paralysis, respiratory failure, a transplant) yields to the illness named beside it, and a
-condition the text says came from the perinatal period, from drinking or with a cleft palate
-takes its own code (a newborn's sepsis is P36, cirrhosis from drinking K70.3).
+A name of either written out whole settles what the model is unsure of ("我老公是慢性乙肝，大三阳"
+holds 乙肝), and so does one spelt by sound with half its characters right ("颠痫" is 癫痫); a
+longer written name holding the one the model read wins over it ("湿疹血小板减少伴免疫缺陷综合征"
+is not thrombocytopenia). Last, the code follows ICD-10's rules for what is coded: a consequence
+or a state (coma, paralysis, respiratory failure, an effusion, a transplant) yields to the illness
+named beside it; a condition the text says came from the perinatal period, from drinking or with
+a cleft palate takes its own code (a newborn's sepsis is P36, cirrhosis from drinking K70.3), two
+valves named are multiple valve disease (I08), and an injury, a burn or a poisoning written with
+"后遗症" is its late effect (T90-T97). A clause that says what may come ("以后可能会脑瘫") is not read.
 
 The confidence (0-1) is the geometric mean of the model's probability for the winning ICD-10
 category and the text's cosine similarity (same features) to the nearest training text of that
@@ -61,7 +66,7 @@ import numpy as np
 
 from cases.lib import disease_library, icd10, neoplasm, sounds, vocabulary
 
-VERSION = "diagnosis-tfidf-logreg/3"
+VERSION = "diagnosis-tfidf-logreg/4"
 DEFAULT_THRESHOLD = 0.55  # chosen on the dev halves of eval_set.csv and outside.csv (benchmarks/diagnosis)
 CLAUSE_MARGIN = 0.15
 RULE_CONFIDENCE = 0.9  # a site and a behaviour named in words (cases/lib/neoplasm.py)
