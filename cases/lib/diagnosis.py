@@ -1101,13 +1101,22 @@ class Normaliser:
 
     def _sounded(self, cleaned: str) -> list[tuple[int, int, str]]:
         """The Chinese names of at least two characters that a text spells by sound, with at least
-        half their characters as written, the longest at each place: (start, end, name)."""
+        half their characters as written (a name of two by its very sound, without the pairs
+        sounds.py merges), the longest at each place: (start, end, name)."""
         spoken = [sounds.syllable(char) for char in cleaned]
         found = []
         for start in range(len(cleaned) - 1):
             for end in range(min(len(cleaned), start + self._longest.get(spoken[start], 0)), start + 1, -1):
                 name = self._by_sound.get(tuple(spoken[start:end]))
-                if name and 2 * sum(a == b for a, b in zip(name, cleaned[start:end], strict=True)) >= len(name):
+                written = cleaned[start:end]
+                if (
+                    name
+                    and 2 * sum(a == b for a, b in zip(name, written, strict=True)) >= len(name)
+                    and (
+                        # two characters, one of them wrong: the very sound, no merged pair ("发烧三天" is not 烧伤)
+                        len(name) > 2 or list(map(sounds.plain, name)) == list(map(sounds.plain, written))
+                    )
+                ):
                     found.append((start, end, name))
                     break
         return found

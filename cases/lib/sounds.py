@@ -17,14 +17,20 @@ _FUZZY = [(re.compile(p), r) for p, r in ((r"^zh", "z"), (r"^ch", "c"), (r"^sh",
 @functools.lru_cache(maxsize=8192)
 def syllable(char: str) -> str:
     """One character's fuzzy toneless syllable; anything but a Chinese character, itself in lower case."""
+    value = plain(char)
+    for pattern, replacement in _FUZZY:
+        value = pattern.sub(replacement, value)
+    return value
+
+
+@functools.lru_cache(maxsize=8192)
+def plain(char: str) -> str:
+    """One character's toneless syllable, nothing merged (烧 shao, 伤 shang, 三 san)."""
     if not "\u4e00" <= char <= "\u9fff":
         return char.lower()
     from pypinyin import lazy_pinyin
 
-    value = lazy_pinyin(char)[0]
-    for pattern, replacement in _FUZZY:
-        value = pattern.sub(replacement, value)
-    return value
+    return lazy_pinyin(char)[0]
 
 
 def pinyin(text: str) -> str:

@@ -70,7 +70,7 @@ def test_the_ways_people_write_a_diagnosis_find_entry_and_code_confidently(norma
     assert normaliser.known(match)
 
 
-@pytest.mark.parametrize("text", ["今天天气很好", "待查", "不详", "感冒", "诊断不明", "请帮帮我们"])
+@pytest.mark.parametrize("text", ["今天天气很好", "待查", "不详", "感冒", "诊断不明", "请帮帮我们", "孩子发烧三天了"])
 def test_a_text_that_names_no_library_illness_falls_below_the_threshold(normaliser, text):
     match = normaliser.match(text)
     assert match is None or not normaliser.known(match), match
