@@ -504,7 +504,7 @@ _SEQUELA_OF = {
     "subarachnoid_haemorrhage": "I69.0",
     "stroke": "I69.4",
 }
-# The late effect of an injury, a burn or a poisoning (WHO T90-T98), by the code of the injury read
+# The late effect of an injury, a burn or a poisoning (WHO T90-T97), by the code of the injury read
 _INJURY_LATE = tuple(
     (re.compile(pattern), code)
     for pattern, code in (
@@ -1171,7 +1171,7 @@ class Normaliser:
 
     def _sequela(self, folded: str, match: Match) -> Match:
         """A stroke written with "后遗症" or "陈旧性" anywhere is its late effect (I69), not the stroke;
-        an injury, a burn or a poisoning with "后遗症" its late effect (T90-T98: "胸髓损伤后遗症 截瘫" is
+        an injury, a burn or a poisoning with "后遗症" its late effect (T90-T97: "胸髓损伤后遗症 截瘫" is
         T91.3)."""
         if match.code[0] in "ST" and any(_AFTER_EFFECT.search(c) for c in _CLAUSES.split(folded)):
             late = next((code for pattern, code in _INJURY_LATE if pattern.match(match.code)), None)
