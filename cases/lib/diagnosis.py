@@ -187,9 +187,11 @@ _WRITER = re.compile(
     r"(?:早上|晚上|半夜|夜里|昨天|前天|去年|今年|上个月|上周|前几天|那天|有天|一天)(?:起来|起床)?(?:就|突然)?|突然|突发(?!性)|"
     r"(?:医生|大夫)(?:说|讲)(?:是)?|(?:查出来?|检查出来?|确诊为?|诊断为?|诊断|得了|患了|患有|活检是|病理[:：]?|病理是|说是)(?:是)?"
 )
+# Words that say a thing is feared, not what happened ("怕转成白血病", "可能会有后遗症")
+_FEAR = r"怕|担心|可能|风险|防止|预防|以免|避免"
 # One disease turned into another: "MDS转AML" is the AML.
 _TRANSFORMED = re.compile(
-    r"^(?!.*(?:怕|担心|可能|风险|防止|预防|以免|避免)).+?(?:转化[为成]?|转变[为成]|转[为成]|变成|进展[为至成]|发展[为成]|演变[为成]|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
+    rf"^(?!.*(?:{_FEAR})).+?(?:转化[为成]?|转变[为成]|转[为成]|变成|进展[为至成]|发展[为成]|演变[为成]|转)(?=急性|慢性|AML|ALL|CMML|白血|骨髓|淋巴|弥漫|DLBCL|高级别|急变)"
 )
 _SEPARATORS = re.compile(r"[\s,，。;；:：、/\\|+_\-–—·•~～'\"“”‘’!！?？]+")
 _ASIDES = re.compile(r"[(（\[【]([^)）\]】]*)[)）\]】]")
@@ -371,13 +373,21 @@ def _cleaned(parts: Iterable[str]) -> list[str]:
 
 
 _SPREAD = re.compile(r"转移|扩散")
-# a clause that says what may come ("以后可能会脑瘫", "怕转成白血病"): not what is treated
+# a clause that says what may come ("以后可能会脑瘫", "怕转成白血病"): not what is treated. Narrower than
+# _FEAR: "可能是白血病" is a suspected diagnosis, still read.
 _FEARED = re.compile(r"(?:以后|将来|今后|长大)(?:可能|也许|或许|会)|可能会|会不会|(?<!可)怕|担心|万一|以免|避免")
 # Burns and corrosions (T20-T32) are read only from a text that says what burned
 _BURNS = re.compile(r"T2\d|T3[0-2]")
 _BURNED = re.compile(
     r"烧|烫|灼|火|焚|焦|炸|电击|电伤|酸|碱|沸|开水|热水|热油|热汤|蒸汽|石灰|热压|热力|高温|铁水|钢水|沥青|熔"
 )
+
+
+def _unburnt(code: str, folded: str) -> bool:
+    """A burn code read from a text naming no fire, heat or corrosive: a body part, not a burn ("断指再植")."""
+    return bool(_BURNS.match(code)) and not _BURNED.search(folded)
+
+
 # A clause that says it is the diagnosis: "孩子出生时窒息，诊断新生儿缺氧缺血性脑病" is the second one.
 _DIAGNOSED = re.compile(r"诊断|确诊|查出|检查出|(?:医生|大夫)说|活检|病理|说是|得了|患了|患有")
 
@@ -518,7 +528,7 @@ _INJURY_LATE = tuple(
     )
 )  # fmt: skip
 # "后遗症" said of what happened, not feared ("怕留下后遗症", "可能会有后遗症")
-_AFTER_EFFECT = re.compile(r"^(?!.*(?:怕|担心|可能|会|避免|以免|防止|预防)).*后遗症")
+_AFTER_EFFECT = re.compile(rf"^(?!.*(?:{_FEAR}|会)).*后遗症")
 # HIV disease is coded by what it resulted in (B20 infections, B21 tumours), B24 when nothing is said
 _HIV_ITSELF = re.compile(r"HIV感染|艾滋病?病毒感染|人类免疫缺陷病毒感染|HIV|AIDS|艾滋病?")
 _HIV_NEGATIVE = re.compile(r"(?:HIV|AIDS|艾滋病?)[^，,；;]{0,4}(?:阴性|[(（]?[-－][)）]?|未见|排除)")
@@ -846,11 +856,10 @@ class Normaliser:
         self._term_texts, self._term_labels = _term_names(self.entries, self.terms, named)
         self._names = _named_index(self.entries, self.codes, self.terms, self._term_texts, self._term_labels)
         self._longest: dict[str, int] = {}  # per first character (first syllable), the longest name
+        by_sound: dict[tuple[str, ...], set[str]] = {}
         for name in self._names:
             for first in (name[0], sounds.syllable(name[0])):
                 self._longest[first] = max(self._longest.get(first, 0), len(name))
-        by_sound: dict[tuple[str, ...], set[str]] = {}
-        for name in self._names:
             if re.fullmatch(r"[\u4e00-\u9fff]{2,}", name):
                 by_sound.setdefault(tuple(map(sounds.syllable, name)), set()).add(name)
         # a sound two codes' names share spells neither
@@ -1042,14 +1051,13 @@ class Normaliser:
                     best = scored[part]
             best = self._refined(best, [scored[part] for part in (*parts, *inside)])
             key, code = self.classes[best.index]
-            if _BURNS.match(code) and not _BURNED.search(folded):
-                # a body part named without fire, heat or a corrosive: not a burn ("断指再植")
+            if _unburnt(code, folded):  # so that the terms file may read it instead
                 best = best._replace(confidence=0.0)
             match = Match(key, code, round(min(max(best.confidence, 0.0), 1.0), 4), best.nearest)
             first = scored[lead] if lead else None
             others = [scored[r] for r in (*parts, *inside)]
             match = self._termed(match, scored[whole] if whole else None, first, others)
-            if _BURNS.match(match.code) and not _BURNED.search(folded):  # the terms file's burns likewise
+            if _unburnt(match.code, folded):  # the terms file's burns likewise
                 match = Match(match.key, match.code, 0.0, match.matched)
             match = self._regions(folded, self._hiv(folded, self._sequela(folded, match)))
             match = self._weighed(neoplasm.read(folded), match)

@@ -7,8 +7,9 @@ code, and a case worker reads the code before the text. ``cases/data/icd10_terms
 codes with the names hospitals, families and Taiwan or Hong Kong hospitals write for them.
 
 The normaliser (``cases/lib/diagnosis.py``) reads a text against these names when its model, trained
-on the library, has nothing as close: the code, with the library entry that covers it when one does
-(so the amount can be checked), else the code alone. Pure Python; no Django.
+on the library, has nothing as close, or when the text writes one of them out whole and the model is
+unsure: the code, with the library entry that covers it when one does (so the amount can be
+checked), else the code alone. Pure Python; no Django.
 """
 
 from __future__ import annotations
